@@ -86,7 +86,12 @@ pub struct TextPart<'a> {
 impl<'a> TextPart<'a> {
     /// A whole, unchunked part.
     pub fn new(text: &'a str, location: Location) -> Self {
-        TextPart { text, location, context: None, report: 0..text.len() }
+        TextPart {
+            text,
+            location,
+            context: None,
+            report: 0..text.len(),
+        }
     }
 }
 
@@ -133,4 +138,67 @@ pub trait Visitor {
     fn enter(&mut self, name: &str);
     /// The contained document opened by the matching `enter` ends.
     fn leave(&mut self, outcome: Outcome);
+}
+
+// STUB (replaced when the `extract` branch lands).
+/// Safety budgets.
+#[derive(Clone, Debug)]
+pub struct Budgets {
+    pub max_expanded_bytes: u64,
+    pub max_member_size: u64,
+    pub max_ratio: u64,
+    pub max_entries: u64,
+    pub max_depth: u32,
+    pub timeout: std::time::Duration,
+}
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            max_expanded_bytes: 1 << 30,
+            max_member_size: 64 << 20,
+            max_ratio: 200,
+            max_entries: 100_000,
+            max_depth: 8,
+            timeout: std::time::Duration::from_secs(60),
+        }
+    }
+}
+#[derive(Clone, Debug, Default)]
+pub struct ExtractConfig {
+    pub budgets: Budgets,
+}
+pub struct FileResult {
+    pub outcome: Outcome,
+    pub content_hash: Option<String>,
+    pub bytes_read: u64,
+}
+pub fn extract_file(
+    path: &std::path::Path,
+    _cfg: &ExtractConfig,
+    visitor: &mut dyn Visitor,
+) -> FileResult {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let hash = blake3::hash(&bytes).to_hex().to_string();
+            if bytes.contains(&0) {
+                return FileResult {
+                    outcome: Outcome::Skipped("binary".into()),
+                    content_hash: Some(hash),
+                    bytes_read: bytes.len() as u64,
+                };
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            visitor.text(TextPart::new(&text, Location::Line { line: 1, byte: 0 }));
+            FileResult {
+                outcome: Outcome::Ok { notes: vec![] },
+                content_hash: Some(hash),
+                bytes_read: bytes.len() as u64,
+            }
+        }
+        Err(e) => FileResult {
+            outcome: Outcome::Error(ExtractError::Io(e.to_string())),
+            content_hash: None,
+            bytes_read: 0,
+        },
+    }
 }

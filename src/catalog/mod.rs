@@ -1,0 +1,249 @@
+//! The SQLite catalog: the only module that knows SQL.
+//!
+//! One file per knowledge base, created `0600` (findings are masked, but paths
+//! and labels are still a map of where the sensitive data lives). WAL mode so
+//! that the gate, exports and an indexer's own connection read while a scan
+//! writes; a single writer thread ([`writer`]) does all writes.
+
+mod queries;
+mod writer;
+
+pub use queries::{DocumentRow, FindingRow, ScanRow};
+pub use writer::{DocRecord, FindingRecord, NewScan, ScanCounts, Writer};
+
+use anyhow::{bail, Context, Result};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The schema this build writes. Bump it together with a new entry in
+/// [`MIGRATIONS`].
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// `MIGRATIONS[n]` takes a catalog from `user_version` n to n + 1.
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+
+/// Document status, as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Error,
+    Skipped,
+    Deleted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Error => "error",
+            Status::Skipped => "skipped",
+            Status::Deleted => "deleted",
+        }
+    }
+}
+
+/// An open catalog.
+pub struct Catalog {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Catalog {
+    /// Opens (creating and migrating when needed) the catalog for writing.
+    pub fn open_rw(path: &Path) -> Result<Catalog> {
+        if !path.exists() {
+            create_private_file(path)?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("failed to open catalog {}", path.display()))?;
+        configure(&conn)?;
+        conn.pragma_update(None, "journal_mode", "wal")?;
+        migrate(&conn).with_context(|| format!("catalog {}", path.display()))?;
+        ensure_fingerprint_key(&conn)?;
+        Ok(Catalog {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing catalog for reading (gate, export, explain).
+    pub fn open_ro(path: &Path) -> Result<Catalog> {
+        if !path.exists() {
+            bail!(
+                "no catalog at {} (run `kbscan scan` first, or pass --catalog)",
+                path.display()
+            );
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("failed to open catalog {}", path.display()))?;
+        configure(&conn)?;
+        let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            bail!(
+                "catalog {} has schema version {version}, newer than this kbscan understands ({SCHEMA_VERSION}); upgrade kbscan",
+                path.display()
+            );
+        }
+        if version < SCHEMA_VERSION {
+            bail!(
+                "catalog {} has schema version {version}; run `kbscan scan` once to migrate it to {SCHEMA_VERSION}",
+                path.display()
+            );
+        }
+        Ok(Catalog {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The per-catalog secret that keys finding fingerprints, so a
+    /// fingerprint cannot be brute-forced back into a card number without the
+    /// catalog itself.
+    pub fn fingerprint_key(&self) -> Result<[u8; 32]> {
+        let hex: String = self.conn.query_row(
+            "SELECT value FROM meta WHERE key = 'fingerprint_key'",
+            [],
+            |r| r.get(0),
+        )?;
+        decode_key(&hex)
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "foreign_keys", "on")?;
+    Ok(())
+}
+
+fn create_private_file(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create directory {}", dir.display()))?;
+    }
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("failed to create catalog {}", path.display())),
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        bail!(
+            "schema version {version} is newer than this kbscan understands ({SCHEMA_VERSION}); upgrade kbscan"
+        );
+    }
+    for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)
+            .with_context(|| format!("migration {from} → {} failed", from + 1))?;
+        tx.pragma_update(None, "user_version", from as i32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn ensure_fingerprint_key(conn: &Connection) -> Result<()> {
+    let existing: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'fingerprint_key'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if existing.is_none() {
+        let key: [u8; 32] = rand::random();
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('fingerprint_key', ?1), \
+             ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ('created_by', ?2)",
+            (
+                blake3::Hash::from_bytes(key).to_hex().to_string(),
+                concat!("kbscan ", env!("CARGO_PKG_VERSION")),
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+fn decode_key(hex: &str) -> Result<[u8; 32]> {
+    Ok(*blake3::Hash::from_hex(hex)
+        .context("corrupt fingerprint key in catalog")?
+        .as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_private_migrated_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/k.db");
+        let cat = Catalog::open_rw(&path).unwrap();
+        let v: i32 = cat
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let key = cat.fingerprint_key().unwrap();
+        drop(cat);
+        // Re-opening keeps the key.
+        assert_eq!(
+            Catalog::open_rw(&path).unwrap().fingerprint_key().unwrap(),
+            key
+        );
+        assert!(Catalog::open_ro(&path).is_ok());
+    }
+
+    #[test]
+    fn refuses_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        drop(Catalog::open_rw(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        let err = Catalog::open_rw(&path).err().unwrap();
+        assert!(
+            format!("{err:#}").contains("newer than this kbscan"),
+            "{err:#}"
+        );
+        assert!(Catalog::open_ro(&path).is_err());
+    }
+
+    #[test]
+    fn read_only_open_of_missing_catalog_says_what_to_do() {
+        let err = Catalog::open_ro(Path::new("/nonexistent/k.db"))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("run `kbscan scan` first"));
+    }
+}

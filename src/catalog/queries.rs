@@ -1,0 +1,179 @@
+//! Reads for the gate, exports and `explain`.
+
+use super::Catalog;
+use anyhow::Result;
+use rusqlite::{params, OptionalExtension, Row};
+
+/// A document as stored.
+#[derive(Clone, Debug)]
+pub struct DocumentRow {
+    pub id: i64,
+    pub path: String,
+    pub parent_path: Option<String>,
+    pub real_path: Option<String>,
+    pub size: Option<i64>,
+    pub mtime_ns: Option<i64>,
+    pub content_hash: Option<String>,
+    pub status: String,
+    pub error: Option<String>,
+    pub notes: Vec<String>,
+    pub label: String,
+    pub decided_by: Option<String>,
+    pub categories: Vec<String>,
+    pub scan_id: i64,
+    pub scanned_at: String,
+}
+
+/// A finding as stored (masked).
+#[derive(Clone, Debug)]
+pub struct FindingRow {
+    pub rule_id: String,
+    pub category: String,
+    pub confidence: f64,
+    /// JSON object.
+    pub location: String,
+    pub location_text: String,
+    pub snippet: String,
+    pub fingerprint: String,
+}
+
+/// One scan's record.
+#[derive(Clone, Debug)]
+pub struct ScanRow {
+    pub id: i64,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub documents: i64,
+    pub findings: i64,
+    pub bytes: i64,
+}
+
+const DOCUMENT_COLUMNS: &str =
+    "id, path, parent_path, size, mtime_ns, content_hash, status, error, notes, \
+     label, decided_by, categories, scan_id, scanned_at, real_path";
+
+fn document_row(r: &Row<'_>) -> rusqlite::Result<DocumentRow> {
+    let notes: String = r.get(8)?;
+    let categories: String = r.get(11)?;
+    Ok(DocumentRow {
+        id: r.get(0)?,
+        path: r.get(1)?,
+        parent_path: r.get(2)?,
+        size: r.get(3)?,
+        mtime_ns: r.get(4)?,
+        content_hash: r.get(5)?,
+        status: r.get(6)?,
+        error: r.get(7)?,
+        notes: serde_json::from_str(&notes).unwrap_or_default(),
+        label: r.get(9)?,
+        decided_by: r.get(10)?,
+        categories: serde_json::from_str(&categories).unwrap_or_default(),
+        scan_id: r.get(12)?,
+        scanned_at: r.get(13)?,
+        real_path: r.get(14)?,
+    })
+}
+
+impl Catalog {
+    /// The document recorded at exactly `path`.
+    pub fn document(&self, path: &str) -> Result<Option<DocumentRow>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE path = ?1"
+            ))?
+            .query_row([path], document_row)
+            .optional()?)
+    }
+
+    /// The document whose canonical absolute path is `real_path` (the most
+    /// recently scanned one when two roots reached the same file).
+    pub fn document_by_real_path(&self, real_path: &str) -> Result<Option<DocumentRow>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE real_path = ?1 ORDER BY scan_id DESC LIMIT 1"
+            ))?
+            .query_row([real_path], document_row)
+            .optional()?)
+    }
+
+    /// Every document, in path order, optionally only those written by one
+    /// scan. Calls `each` so that exports stream instead of loading the map.
+    pub fn for_each_document(
+        &self,
+        scan_id: Option<i64>,
+        mut each: impl FnMut(DocumentRow) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE ?1 IS NULL OR scan_id = ?1 ORDER BY path"
+        ))?;
+        let mut rows = stmt.query([scan_id])?;
+        while let Some(row) = rows.next()? {
+            each(document_row(row)?)?;
+        }
+        Ok(())
+    }
+
+    /// A document's findings, most confident first.
+    pub fn findings(&self, document_id: i64) -> Result<Vec<FindingRow>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT rule_id, category, confidence, location, location_text, snippet, fingerprint \
+             FROM findings WHERE document_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![document_id], |r| {
+            Ok(FindingRow {
+                rule_id: r.get(0)?,
+                category: r.get(1)?,
+                confidence: r.get(2)?,
+                location: r.get(3)?,
+                location_text: r.get(4)?,
+                snippet: r.get(5)?,
+                fingerprint: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Documents directly inside `path` (archive members, attachments):
+    /// path, label, status.
+    pub fn children(&self, path: &str) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT path, label, status FROM documents WHERE parent_path = ?1 ORDER BY path",
+        )?;
+        let rows = stmt.query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The most recent scan that finished, or any scan when none did.
+    pub fn latest_scan(&self) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM scans ORDER BY (finished_at IS NOT NULL) DESC, id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// All scans, newest first.
+    pub fn scans(&self) -> Result<Vec<ScanRow>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, started_at, finished_at, status, documents, findings, bytes FROM scans ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ScanRow {
+                id: r.get(0)?,
+                started_at: r.get(1)?,
+                finished_at: r.get(2)?,
+                status: r.get(3)?,
+                documents: r.get(4)?,
+                findings: r.get(5)?,
+                bytes: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,402 @@
+//! `kbscan scan`: the only place that wires threads.
+//!
+//! The walker's threads do the work (as in ripgrep): each thread owns a
+//! detector scratch and turns every candidate into catalog records (the file
+//! and each document inside it), which go to the single catalog writer.
+
+use crate::catalog::{Catalog, DocRecord, FindingRecord, Status, Writer};
+use crate::cli::ScanArgs;
+use crate::detect::{Detection, Detector, RuleSet, Scratch};
+use crate::extract::{self, ExtractConfig, Outcome, TextPart, Visitor};
+use crate::label::{self, Label, Policy};
+use crate::report::summary::{Summary, SummaryCollector};
+use crate::walk::{self, Candidate, Entry, WalkOptions};
+use anyhow::{Context, Result};
+use crossbeam_channel::Sender;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Findings kept per document; the rest are counted in a note. Bounds memory
+/// and catalog size on a log with millions of email addresses, while the
+/// label (which needs only one finding per category) stays exact.
+const MAX_FINDINGS_PER_DOCUMENT: usize = 1000;
+
+/// Everything a worker thread needs, shared read-only.
+struct ScanContext {
+    detector: Detector,
+    policy: Policy,
+    extract: ExtractConfig,
+    fingerprint_key: [u8; 32],
+    summary: SummaryCollector,
+    progress: ProgressBar,
+    stop: Arc<AtomicBool>,
+}
+
+pub fn run(args: ScanArgs) -> Result<i32> {
+    let rules = match &args.rules {
+        Some(dir) => RuleSet::from_dir(dir)
+            .with_context(|| format!("failed to load rules from {}", dir.display()))?,
+        None => RuleSet::builtin()?,
+    };
+    let detector = Detector::new(rules, args.min_confidence)?;
+    let policy = Policy::for_rules_dir(args.rules.as_deref())?;
+    let catalog = Catalog::open_rw(&args.catalog.catalog)?;
+    let fingerprint_key = catalog.fingerprint_key()?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let roots: Vec<String> = args
+        .roots
+        .iter()
+        .map(|r| r.to_string_lossy().into_owned())
+        .collect();
+    let policy_version = policy.version();
+    let writer = Writer::start(
+        catalog,
+        crate::catalog::NewScan {
+            roots: &roots,
+            rules_version: detector.rules_version(),
+            policy_version: &policy_version,
+        },
+        threads * 64,
+    )?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second Ctrl-C kills the process the usual way.
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
+    let ctx = ScanContext {
+        detector,
+        policy,
+        extract: extract_config(&args),
+        fingerprint_key,
+        summary: SummaryCollector::default(),
+        progress: progress_bar(args.quiet),
+        stop: stop.clone(),
+    };
+    let opts = WalkOptions {
+        threads,
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        max_file_size: args.max_file_size,
+        hidden: args.hidden,
+        follow_symlinks: args.follow_symlinks,
+        no_ignore: args.no_ignore,
+    };
+    let started = Instant::now();
+    let sender = writer.sender();
+    walk::walk(&args.roots, &opts, || {
+        let ctx = &ctx;
+        let sender = sender.clone();
+        let mut worker = Worker {
+            scratch: Scratch::new(),
+            detections: Vec::new(),
+        };
+        move |entry| worker.handle(ctx, &sender, entry)
+    })?;
+    drop(sender);
+    let interrupted = stop.load(Ordering::SeqCst);
+    ctx.progress.finish_and_clear();
+    let bytes = ctx.summary.bytes();
+    let counts = writer.finish(if interrupted { "partial" } else { "complete" }, bytes)?;
+    let summary: Summary = ctx
+        .summary
+        .finish(started.elapsed(), counts.documents, interrupted);
+    summary.print(args.json, args.quiet)?;
+    if interrupted {
+        eprintln!("kbscan: interrupted; the catalog holds a partial scan (re-run to complete it)");
+        return Ok(2);
+    }
+    let failed = args.fail_on.is_some_and(|t| summary.highest_label >= t);
+    Ok(i32::from(failed))
+}
+
+fn extract_config(args: &ScanArgs) -> ExtractConfig {
+    let mut cfg = ExtractConfig::default();
+    let b = &args.budgets;
+    let budgets = &mut cfg.budgets;
+    if let Some(v) = b.max_expanded {
+        budgets.max_expanded_bytes = v;
+    }
+    if let Some(v) = b.max_member_size {
+        budgets.max_member_size = v;
+    }
+    if let Some(v) = b.max_ratio {
+        budgets.max_ratio = v;
+    }
+    if let Some(v) = b.max_entries {
+        budgets.max_entries = v;
+    }
+    if let Some(v) = b.max_depth {
+        budgets.max_depth = v;
+    }
+    if let Some(v) = b.timeout {
+        budgets.timeout = Duration::from_secs(v);
+    }
+    cfg
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg} {bytes} read ({bytes_per_sec})")
+            .expect("valid template"),
+    );
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+/// Per-thread state.
+struct Worker {
+    scratch: Scratch,
+    detections: Vec<Detection>,
+}
+
+impl Worker {
+    /// Handles one walk entry; returns false to stop the walk.
+    fn handle(&mut self, ctx: &ScanContext, sender: &Sender<Vec<DocRecord>>, entry: Entry) -> bool {
+        if ctx.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let records = match entry {
+            Entry::File(candidate) => self.scan_file(ctx, &candidate),
+            Entry::Problem { path, reason } => vec![problem_record(&path, reason)],
+        };
+        ctx.summary.add(&records);
+        ctx.progress.set_message(ctx.summary.progress_message());
+        // The writer only disappears when it failed; its error is reported by finish().
+        sender.send(records).is_ok()
+    }
+
+    fn scan_file(&mut self, ctx: &ScanContext, c: &Candidate) -> Vec<DocRecord> {
+        let path = c.path.to_string_lossy().into_owned();
+        let real_path = std::fs::canonicalize(&c.path)
+            .ok()
+            .map(|p| p.to_string_lossy().into_owned());
+        let mut collector = Collector {
+            ctx,
+            scratch: &mut self.scratch,
+            detections: &mut self.detections,
+            stack: vec![OpenDoc::new(path, real_path)],
+            done: Vec::new(),
+        };
+        let (outcome, hash) = if c.too_large {
+            let why = format!("too-large: {} bytes > --max-file-size", c.size);
+            (Outcome::Skipped(why), None)
+        } else {
+            let result = extract::extract_file(&c.path, &ctx.extract, &mut collector);
+            ctx.summary.add_bytes(result.bytes_read);
+            ctx.progress.inc(result.bytes_read);
+            (result.outcome, result.content_hash)
+        };
+        // An extractor that failed inside a member may leave it open.
+        while collector.stack.len() > 1 {
+            collector.leave(Outcome::Error(extract::ExtractError::Corrupt(
+                "truncated container".into(),
+            )));
+        }
+        let top = collector.stack.pop().expect("top-level document");
+        let mut record = top.finish(ctx, outcome, None);
+        record.size = Some(c.size);
+        record.mtime_ns = Some(c.mtime_ns);
+        record.inode = Some(c.inode);
+        record.content_hash = hash;
+        let mut records = collector.done;
+        records.push(record);
+        records
+    }
+}
+
+fn problem_record(path: &Path, reason: String) -> DocRecord {
+    DocRecord {
+        path: path.to_string_lossy().into_owned(),
+        parent_path: None,
+        real_path: None,
+        size: None,
+        mtime_ns: None,
+        inode: None,
+        content_hash: None,
+        status: Status::Error,
+        error: Some(reason),
+        notes: Vec::new(),
+        label: Label::Public,
+        decided_by: None,
+        categories: Vec::new(),
+        findings: Vec::new(),
+    }
+}
+
+/// A document being read: the file itself or a member inside it.
+struct OpenDoc {
+    path: String,
+    real_path: Option<String>,
+    findings: Vec<FindingRecord>,
+    categories: BTreeSet<String>,
+    dropped_findings: u64,
+    /// Highest label among contained documents, and the member that set it.
+    member_label: Option<(Label, String)>,
+    /// Reasons contained documents could not be read.
+    member_errors: Vec<String>,
+}
+
+impl OpenDoc {
+    fn new(path: String, real_path: Option<String>) -> OpenDoc {
+        OpenDoc {
+            path,
+            real_path,
+            findings: Vec::new(),
+            categories: BTreeSet::new(),
+            dropped_findings: 0,
+            member_label: None,
+            member_errors: Vec::new(),
+        }
+    }
+
+    fn finish(self, ctx: &ScanContext, outcome: Outcome, parent: Option<&str>) -> DocRecord {
+        let (mut label, decided) =
+            label::decide(&ctx.policy, self.categories.iter().map(String::as_str));
+        let mut decided_by = decided.map(str::to_string);
+        if let Some((member_label, member)) = self.member_label {
+            if member_label > label {
+                label = member_label;
+                decided_by = Some(format!("member {member}"));
+            }
+        }
+        let (mut status, mut error, mut notes) = match outcome {
+            Outcome::Ok { notes } => (Status::Ok, None, notes),
+            Outcome::Skipped(why) => (Status::Skipped, Some(why), Vec::new()),
+            Outcome::Error(e) => (Status::Error, Some(e.to_string()), Vec::new()),
+        };
+        if status == Status::Ok && !self.member_errors.is_empty() {
+            // Part of the container could not be read: an indexer taking the
+            // container whole would take unread content, so it is denied.
+            status = Status::Error;
+            error = Some(format!("partial: {}", self.member_errors.join("; ")));
+        }
+        if self.dropped_findings > 0 {
+            notes.push(format!(
+                "findings truncated: {} more",
+                self.dropped_findings
+            ));
+        }
+        DocRecord {
+            path: self.path,
+            parent_path: parent.map(str::to_string),
+            real_path: self.real_path,
+            size: None,
+            mtime_ns: None,
+            inode: None,
+            content_hash: None,
+            status,
+            error,
+            notes,
+            label,
+            decided_by,
+            categories: self.categories.into_iter().collect(),
+            findings: self.findings,
+        }
+    }
+}
+
+/// Receives extracted text, runs the detector, and tracks open documents.
+struct Collector<'a> {
+    ctx: &'a ScanContext,
+    scratch: &'a mut Scratch,
+    detections: &'a mut Vec<Detection>,
+    stack: Vec<OpenDoc>,
+    done: Vec<DocRecord>,
+}
+
+impl Visitor for Collector<'_> {
+    fn text(&mut self, part: TextPart<'_>) {
+        let ctx = self.ctx;
+        let doc = self.stack.last_mut().expect("an open document");
+        ctx.detector
+            .scan(part.text, part.context, self.scratch, self.detections);
+        for d in self.detections.iter() {
+            if !part.report.contains(&d.start) {
+                continue;
+            }
+            let rule = &ctx.detector.rules()[d.rule];
+            doc.categories.insert(rule.category.clone());
+            if doc.findings.len() >= MAX_FINDINGS_PER_DOCUMENT {
+                doc.dropped_findings += 1;
+                continue;
+            }
+            let location = part.location.at(part.text, d.start);
+            let value = &part.text.as_bytes()[d.start..d.end];
+            doc.findings.push(FindingRecord {
+                rule_id: rule.id.clone(),
+                category: rule.category.clone(),
+                confidence: d.confidence,
+                location: serde_json::to_string(&location).unwrap_or_default(),
+                location_text: location.to_string(),
+                snippet: ctx.detector.snippet(d, part.text),
+                fingerprint: fingerprint(&ctx.fingerprint_key, &doc.path, &rule.id, value),
+            });
+        }
+    }
+
+    fn enter(&mut self, name: &str) {
+        let parent = self.stack.last().expect("an open document");
+        let path = format!("{}{}{}", parent.path, crate::gate::MEMBER_SEPARATOR, name);
+        let real_path = parent
+            .real_path
+            .as_ref()
+            .map(|r| format!("{r}{}{name}", crate::gate::MEMBER_SEPARATOR));
+        self.stack.push(OpenDoc::new(path, real_path));
+    }
+
+    fn leave(&mut self, outcome: Outcome) {
+        if self.stack.len() < 2 {
+            return; // unbalanced leave from an extractor: ignore, never panic
+        }
+        let child = self.stack.pop().expect("checked above");
+        let parent = self.stack.last_mut().expect("checked above");
+        let record = child.finish(self.ctx, outcome, Some(&parent.path));
+        if record.status == Status::Error {
+            let reason = record.error.as_deref().unwrap_or("error");
+            let name = record
+                .path
+                .rsplit(crate::gate::MEMBER_SEPARATOR)
+                .next()
+                .unwrap_or("");
+            parent.member_errors.push(format!("{reason} ({name})"));
+        }
+        if parent
+            .member_label
+            .as_ref()
+            .is_none_or(|(l, _)| record.label > *l)
+        {
+            parent.member_label = Some((record.label, record.path.clone()));
+        }
+        self.done.push(record);
+    }
+}
+
+/// Keyed BLAKE3 over (document, rule, value): stable across re-scans so a
+/// review decision sticks, specific enough that the same value elsewhere or
+/// another value on the same line is a different finding, and useless
+/// without the catalog's key.
+fn fingerprint(key: &[u8; 32], path: &str, rule_id: &str, value: &[u8]) -> String {
+    let mut h = blake3::Hasher::new_keyed(key);
+    h.update(path.as_bytes());
+    h.update(&[0]);
+    h.update(rule_id.as_bytes());
+    h.update(&[0]);
+    h.update(value);
+    h.finalize().to_hex()[..32].to_string()
+}

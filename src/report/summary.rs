@@ -1,0 +1,161 @@
+//! The end-of-scan summary: documents by label and status, top categories,
+//! elapsed time and throughput, for people (stderr) or machines (`--json`).
+
+use crate::catalog::{DocRecord, Status};
+use crate::label::Label;
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Gathers counts from all worker threads.
+#[derive(Default)]
+pub struct SummaryCollector {
+    bytes: AtomicU64,
+    inner: Mutex<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    files: u64,
+    documents: u64,
+    findings: u64,
+    by_label: BTreeMap<Label, u64>,
+    by_status: BTreeMap<&'static str, u64>,
+    by_category: BTreeMap<String, u64>,
+    no_text: u64,
+    highest: Option<Label>,
+}
+
+impl SummaryCollector {
+    /// Counts one file's records (the file and its members).
+    pub fn add(&self, records: &[DocRecord]) {
+        let mut c = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        c.files += 1;
+        for r in records {
+            c.documents += 1;
+            c.findings += r.findings.len() as u64;
+            *c.by_label.entry(r.label).or_default() += 1;
+            *c.by_status.entry(r.status.as_str()).or_default() += 1;
+            for cat in &r.categories {
+                *c.by_category.entry(cat.clone()).or_default() += 1;
+            }
+            if r.status == Status::Ok && r.notes.iter().any(|n| n == "no-text") {
+                c.no_text += 1;
+            }
+            c.highest = c.highest.max(Some(r.label));
+        }
+    }
+
+    pub fn add_bytes(&self, n: u64) {
+        self.bytes.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// A short line for the progress bar.
+    pub fn progress_message(&self) -> String {
+        let c = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        format!("{} files, {} findings,", c.files, c.findings)
+    }
+
+    pub fn finish(&self, elapsed: Duration, written: u64, interrupted: bool) -> Summary {
+        let c = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut top: Vec<(String, u64)> =
+            c.by_category.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        top.truncate(10);
+        let bytes = self.bytes();
+        let secs = elapsed.as_secs_f64();
+        Summary {
+            complete: !interrupted,
+            files: c.files,
+            documents: c.documents,
+            documents_written: written,
+            findings: c.findings,
+            by_label: Label::ALL
+                .iter()
+                .map(|l| (l.as_str(), c.by_label.get(l).copied().unwrap_or(0)))
+                .collect(),
+            by_status: c.by_status.iter().map(|(k, v)| (*k, *v)).collect(),
+            top_categories: top,
+            no_text: c.no_text,
+            bytes,
+            elapsed_secs: secs,
+            mb_per_sec: if secs > 0.0 {
+                bytes as f64 / 1e6 / secs
+            } else {
+                0.0
+            },
+            highest_label: c.highest.unwrap_or(Label::Public),
+        }
+    }
+}
+
+/// What one scan did.
+#[derive(Serialize, Debug)]
+pub struct Summary {
+    pub complete: bool,
+    pub files: u64,
+    pub documents: u64,
+    pub documents_written: u64,
+    pub findings: u64,
+    pub by_label: BTreeMap<&'static str, u64>,
+    pub by_status: BTreeMap<&'static str, u64>,
+    pub top_categories: Vec<(String, u64)>,
+    /// Documents read without error that gave no text (image-only PDFs...).
+    pub no_text: u64,
+    pub bytes: u64,
+    pub elapsed_secs: f64,
+    pub mb_per_sec: f64,
+    pub highest_label: Label,
+}
+
+impl Summary {
+    /// JSON on stdout with `json`; otherwise a human summary on stderr unless
+    /// `quiet`.
+    pub fn print(&self, json: bool, quiet: bool) -> Result<()> {
+        if json {
+            println!("{}", serde_json::to_string_pretty(self)?);
+            return Ok(());
+        }
+        if quiet {
+            return Ok(());
+        }
+        let labels: Vec<String> = Label::ALL
+            .iter()
+            .map(|l| format!("{} {}", self.by_label[l.as_str()], l))
+            .collect();
+        let statuses: Vec<String> = self
+            .by_status
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        eprintln!(
+            "scanned {} files ({} documents) in {:.2}s, {:.1} MB/s",
+            self.files, self.documents, self.elapsed_secs, self.mb_per_sec
+        );
+        eprintln!("  labels:   {}", labels.join(", "));
+        eprintln!("  status:   {}", statuses.join(", "));
+        if self.no_text > 0 {
+            eprintln!(
+                "  no text:  {} documents gave no text (e.g. image-only PDFs)",
+                self.no_text
+            );
+        }
+        if !self.top_categories.is_empty() {
+            let top: Vec<String> = self
+                .top_categories
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect();
+            eprintln!("  top categories (documents): {}", top.join(", "));
+        }
+        eprintln!("  findings: {}", self.findings);
+        Ok(())
+    }
+}
