@@ -1,1 +1,9 @@
+//! Integration tests: each builds a temp knowledge base and runs the real
+//! binary. Split by theme, as in ripgrep.
 
+mod util;
+
+// The command-line contract: exit codes, help, export shape.
+mod cli;
+// The gate's fail-closed cases.
+mod gate;
