@@ -93,6 +93,9 @@ pub struct ScanArgs {
     /// Ignore .gitignore, .ignore and .kbscanignore files.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Re-read every file, even those unchanged since the last scan.
+    #[arg(long)]
+    pub full: bool,
     /// Exit 1 when any document is labelled at or above LABEL.
     #[arg(long, value_name = "LABEL")]
     pub fail_on: Option<Label>,

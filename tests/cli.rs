@@ -13,7 +13,11 @@ fn every_command_has_an_example_in_help() {
     ] {
         let r = kb.run(&cmd);
         assert_eq!(r.code(), 0, "{cmd:?}");
-        assert!(r.stdout().contains("Example"), "{cmd:?} has no example:\n{}", r.stdout());
+        assert!(
+            r.stdout().contains("Example"),
+            "{cmd:?} has no example:\n{}",
+            r.stdout()
+        );
     }
 }
 
@@ -21,7 +25,11 @@ fn every_command_has_an_example_in_help() {
 fn usage_errors_exit_2() {
     let kb = Kb::new();
     assert_eq!(kb.run(&["scan"]).code(), 2);
-    assert_eq!(kb.run(&["gate", "x"]).code(), 2, "gate needs --audience or --max-label");
+    assert_eq!(
+        kb.run(&["gate", "x"]).code(),
+        2,
+        "gate needs --audience or --max-label"
+    );
     assert_eq!(kb.run(&["scan", "kb", "--fail-on", "secretish"]).code(), 2);
     // No catalog yet.
     let r = kb.run(&["export"]);
@@ -32,13 +40,26 @@ fn usage_errors_exit_2() {
 #[test]
 fn export_has_one_record_per_document_in_the_documented_shape() {
     let kb = Kb::new();
-    kb.file("a.md", "Reach me at jane.doe@acme-widgets.io about the order.\n");
+    kb.file(
+        "a.md",
+        "Reach me at jane.doe@acme-widgets.io about the order.\n",
+    );
     kb.file("b/c.txt", "Nothing to see here.\n");
     kb.scan();
     let docs = kb.export();
     assert_eq!(docs.len(), 2, "{docs:?}");
     let a = &docs["kb/a.md"];
-    for key in ["path", "status", "error", "label", "categories", "findings", "size", "content_hash", "scanned_at"] {
+    for key in [
+        "path",
+        "status",
+        "error",
+        "label",
+        "categories",
+        "findings",
+        "size",
+        "content_hash",
+        "scanned_at",
+    ] {
         assert!(a.get(key).is_some(), "missing {key} in {a}");
     }
     assert_eq!(a["status"], "ok");
@@ -47,7 +68,10 @@ fn export_has_one_record_per_document_in_the_documented_shape() {
     let f = &a["findings"][0];
     assert_eq!(f["location"]["kind"], "line");
     assert_eq!(f["location"]["line"], 1);
-    assert!(!f["snippet"].as_str().unwrap().contains("jane.doe@acme-widgets.io"));
+    assert!(!f["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("jane.doe@acme-widgets.io"));
     assert_eq!(docs["kb/b/c.txt"]["label"], "public");
 }
 
@@ -55,8 +79,16 @@ fn export_has_one_record_per_document_in_the_documented_shape() {
 fn fail_on_sets_exit_1_only_at_or_above_the_threshold() {
     let kb = Kb::new();
     kb.file("a.md", "Reach me at jane.doe@acme-widgets.io.\n");
-    assert_eq!(kb.run(&["scan", "kb", "--quiet", "--fail-on", "confidential"]).code(), 1);
-    assert_eq!(kb.run(&["scan", "kb", "--quiet", "--fail-on", "restricted"]).code(), 0);
+    assert_eq!(
+        kb.run(&["scan", "kb", "--quiet", "--fail-on", "confidential"])
+            .code(),
+        1
+    );
+    assert_eq!(
+        kb.run(&["scan", "kb", "--quiet", "--fail-on", "restricted"])
+            .code(),
+        0
+    );
 }
 
 #[test]

@@ -55,7 +55,12 @@ impl Kb {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn kbscan");
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         Run(child.wait_with_output().unwrap())
     }
 

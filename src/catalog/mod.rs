@@ -5,11 +5,16 @@
 //! that the gate, exports and an indexer's own connection read while a scan
 //! writes; a single writer thread ([`writer`]) does all writes.
 
+mod lock;
 mod queries;
 mod writer;
 
+pub use lock::ScanLock;
 pub use queries::{DocumentRow, FindingRow, ScanRow};
-pub use writer::{DocRecord, FindingRecord, NewScan, ScanCounts, Writer};
+pub use queries::{Previous, ReviewState};
+pub use writer::{
+    DocRecord, FileCounts, FindingRecord, LabelUpdate, NewScan, ScanCounts, WriteOp, Writer,
+};
 
 use anyhow::{bail, Context, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -19,10 +24,10 @@ use std::time::Duration;
 
 /// The schema this build writes. Bump it together with a new entry in
 /// [`MIGRATIONS`].
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// `MIGRATIONS[n]` takes a catalog from `user_version` n to n + 1.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("migrate_002.sql")];
 
 /// Document status, as stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -177,3 +177,127 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+/// What the catalog remembers of a file, for incremental scans.
+#[derive(Clone, Debug)]
+pub struct Previous {
+    pub size: Option<i64>,
+    pub mtime_ns: Option<i64>,
+    pub inode: Option<i64>,
+    pub content_hash: Option<String>,
+    pub status: String,
+    pub rules_version: String,
+    pub policy_version: String,
+    pub tool_version: String,
+}
+
+/// People's decisions, loaded once per scan.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewState {
+    /// fingerprint → `accept` | `reject`.
+    pub decisions: std::collections::HashMap<String, &'static str>,
+    /// path → (label, allow_downgrade).
+    pub overrides: std::collections::HashMap<String, (String, bool)>,
+}
+
+impl Catalog {
+    /// The catalog's record of a file on disk, with the versions that made it.
+    pub fn previous(&self, path: &str) -> Result<Option<Previous>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT d.size, d.mtime_ns, d.inode, d.content_hash, d.status, d.rules_version, \
+                    d.policy_version, s.tool_version \
+                 FROM documents d JOIN scans s ON s.id = d.scan_id WHERE d.path = ?1",
+            )?
+            .query_row([path], |r| {
+                Ok(Previous {
+                    size: r.get(0)?,
+                    mtime_ns: r.get(1)?,
+                    inode: r.get(2)?,
+                    content_hash: r.get(3)?,
+                    status: r.get(4)?,
+                    rules_version: r.get(5)?,
+                    policy_version: r.get(6)?,
+                    tool_version: r.get(7)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// A file and the documents inside it: (path, categories), outermost first.
+    pub fn family_categories(&self, path: &str) -> Result<Vec<(String, Vec<String>)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT path, categories FROM documents \
+             WHERE path = ?1 OR (path >= ?1 || '!/' AND path < ?1 || '!0') ORDER BY path",
+        )?;
+        let rows = stmt.query_map([path], |r| {
+            let cats: String = r.get(1)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                serde_json::from_str(&cats).unwrap_or_default(),
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Review decisions and label overrides.
+    pub fn review_state(&self) -> Result<ReviewState> {
+        let mut state = ReviewState::default();
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT fingerprint, decision FROM decisions")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let d: String = r.get(1)?;
+            let d = if d == "reject" { "reject" } else { "accept" };
+            state.decisions.insert(r.get(0)?, d);
+        }
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT path, label, allow_downgrade FROM label_overrides")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            state
+                .overrides
+                .insert(r.get(0)?, (r.get(1)?, r.get::<_, i64>(2)? != 0));
+        }
+        Ok(state)
+    }
+
+    /// Files on disk (not members) under `root` that the scan `scan_id` did
+    /// not see and that are not already deleted: candidates for deletion.
+    pub fn unseen_files(&self, root: &str, scan_id: i64) -> Result<Vec<String>> {
+        let root = root.trim_end_matches('/');
+        let mut stmt = self.conn().prepare(
+            "SELECT path FROM documents WHERE parent_path IS NULL AND status != 'deleted' \
+               AND (seen_scan IS NULL OR seen_scan != ?2) \
+               AND (path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0'))",
+        )?;
+        let rows = stmt.query_map(params![root, scan_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Catalog {
+    /// Documents under `roots` that are not deleted, by label.
+    pub fn label_counts(
+        &self,
+        roots: &[String],
+    ) -> Result<std::collections::BTreeMap<String, u64>> {
+        let mut counts = std::collections::BTreeMap::new();
+        let mut stmt = self.conn().prepare(
+            "SELECT label, count(*) FROM documents WHERE status != 'deleted' \
+               AND (path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0') \
+                    OR (path >= ?1 || '!/' AND path < ?1 || '!0')) GROUP BY label",
+        )?;
+        for root in roots {
+            let root = root.trim_end_matches('/');
+            let mut rows = stmt.query([root])?;
+            while let Some(r) = rows.next()? {
+                *counts.entry(r.get::<_, String>(0)?).or_default() += r.get::<_, i64>(1)? as u64;
+            }
+        }
+        Ok(counts)
+    }
+}

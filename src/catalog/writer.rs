@@ -49,6 +49,38 @@ pub struct FindingRecord {
     pub location_text: String,
     pub snippet: String,
     pub fingerprint: String,
+    /// A person's review decision on this fingerprint (`accept`/`reject`).
+    pub decision: Option<&'static str>,
+}
+
+/// One unit of work for the writer; each lands in a single transaction
+/// together with whatever else is batched with it.
+#[derive(Debug)]
+pub enum WriteOp {
+    /// A file that was read: its record and every document inside it.
+    Documents(Vec<DocRecord>),
+    /// A file that did not change: mark it and its members seen by this
+    /// scan, recording the new mtime/inode when only those moved.
+    Unchanged {
+        path: String,
+        mtime_ns: i64,
+        inode: u64,
+    },
+    /// New labels for documents whose findings stand but whose policy changed.
+    Relabel(Vec<LabelUpdate>),
+    /// A file gone from disk: it and its members become `deleted`.
+    Deleted { path: String },
+    /// Commit everything queued before this, then signal.
+    Flush(Sender<()>),
+}
+
+/// A label recomputed without re-reading the document.
+#[derive(Debug)]
+pub struct LabelUpdate {
+    pub path: String,
+    pub label: Label,
+    pub decided_by: Option<String>,
+    pub reason: &'static str,
 }
 
 /// What one scan wrote.
@@ -56,6 +88,16 @@ pub struct FindingRecord {
 pub struct ScanCounts {
     pub documents: u64,
     pub findings: u64,
+}
+
+/// What the scan found on disk, compared with the catalog.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct FileCounts {
+    pub bytes: u64,
+    pub new: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
 }
 
 /// The scan's identity, recorded in `scans`.
@@ -68,13 +110,20 @@ pub struct NewScan<'a> {
 /// Handle to the writer thread.
 pub struct Writer {
     scan_id: i64,
-    tx: Sender<Vec<DocRecord>>,
+    tx: Sender<WriteOp>,
     handle: JoinHandle<Result<(ScanCounts, Catalog)>>,
 }
 
 impl Writer {
     /// Records a new `running` scan and starts the writer thread.
     pub fn start(catalog: Catalog, scan: NewScan<'_>, queue: usize) -> Result<Writer> {
+        // Scans still 'running' were killed (this process holds the scan
+        // lock): their committed batches stand, the rest is redone now.
+        catalog.conn().execute(
+            "UPDATE scans SET status = 'partial', finished_at = coalesce(finished_at, \
+                strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE status = 'running'",
+            [],
+        )?;
         catalog.conn().execute(
             "INSERT INTO scans(started_at, status, roots, rules_version, policy_version, tool_version) \
              VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'running', ?1, ?2, ?3, ?4)",
@@ -105,22 +154,31 @@ impl Writer {
     }
 
     /// A sender for scan workers; a file's records go in one message.
-    pub fn sender(&self) -> Sender<Vec<DocRecord>> {
+    pub fn sender(&self) -> Sender<WriteOp> {
         self.tx.clone()
     }
 
     /// Waits for every queued record, then marks the scan finished with
-    /// `status` (`complete`, `partial`) and the bytes it read.
-    pub fn finish(self, status: &str, bytes: u64) -> Result<ScanCounts> {
+    /// `status` (`complete`, `partial`) and what it saw.
+    pub fn finish(self, status: &str, files: &FileCounts) -> Result<ScanCounts> {
         drop(self.tx);
         let (counts, catalog) = self
             .handle
             .join()
             .map_err(|_| anyhow::anyhow!("catalog writer panicked"))??;
         catalog.conn().execute(
-            "UPDATE scans SET status = ?2, bytes = ?3, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+            "UPDATE scans SET status = ?2, bytes = ?3, new_files = ?4, changed_files = ?5, unchanged_files = ?6, \
+                deleted_files = ?7, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
              WHERE id = ?1",
-            params![self.scan_id, status, bytes as i64],
+            params![
+                self.scan_id,
+                status,
+                files.bytes as i64,
+                files.new as i64,
+                files.changed as i64,
+                files.unchanged as i64,
+                files.deleted as i64
+            ],
         )?;
         catalog.conn().execute_batch("PRAGMA optimize")?;
         Ok(counts)
@@ -132,31 +190,60 @@ fn write_loop(
     scan_id: i64,
     rules_version: &str,
     policy_version: &str,
-    rx: Receiver<Vec<DocRecord>>,
+    rx: Receiver<WriteOp>,
 ) -> Result<(ScanCounts, Catalog)> {
     let mut counts = ScanCounts::default();
-    let mut pending: Vec<Vec<DocRecord>> = Vec::new();
+    let mut pending: Vec<WriteOp> = Vec::new();
     let mut pending_docs = 0usize;
     let mut last_commit = Instant::now();
     loop {
         let msg = rx.recv_timeout(COMMIT_INTERVAL.saturating_sub(last_commit.elapsed()));
+        let mut flushed = None;
         let done = match msg {
-            Ok(records) => {
-                pending_docs += records.len();
-                pending.push(records);
+            Ok(WriteOp::Flush(ack)) => {
+                flushed = Some(ack);
+                false
+            }
+            Ok(op) => {
+                pending_docs += match &op {
+                    WriteOp::Documents(records) => records.len(),
+                    WriteOp::Relabel(updates) => updates.len(),
+                    _ => 1,
+                };
+                pending.push(op);
                 false
             }
             Err(RecvTimeoutError::Timeout) => false,
             Err(RecvTimeoutError::Disconnected) => true,
         };
-        if done || pending_docs >= BATCH_DOCUMENTS || last_commit.elapsed() >= COMMIT_INTERVAL {
+        if done
+            || flushed.is_some()
+            || pending_docs >= BATCH_DOCUMENTS
+            || last_commit.elapsed() >= COMMIT_INTERVAL
+        {
             if !pending.is_empty() {
                 let tx = catalog.conn.transaction()?;
-                for records in pending.drain(..) {
-                    for r in &records {
-                        write_document(&tx, scan_id, rules_version, policy_version, r)?;
-                        counts.documents += 1;
-                        counts.findings += r.findings.len() as u64;
+                for op in pending.drain(..) {
+                    match op {
+                        WriteOp::Documents(records) => {
+                            for r in &records {
+                                write_document(&tx, scan_id, rules_version, policy_version, r)?;
+                                counts.documents += 1;
+                                counts.findings += r.findings.len() as u64;
+                            }
+                        }
+                        WriteOp::Unchanged {
+                            path,
+                            mtime_ns,
+                            inode,
+                        } => mark_seen(&tx, scan_id, &path, mtime_ns, inode)?,
+                        WriteOp::Relabel(updates) => {
+                            for u in &updates {
+                                relabel(&tx, scan_id, policy_version, u)?;
+                            }
+                        }
+                        WriteOp::Deleted { path } => mark_deleted(&tx, scan_id, &path)?,
+                        WriteOp::Flush(_) => {}
                     }
                 }
                 tx.execute(
@@ -167,6 +254,9 @@ fn write_loop(
                 pending_docs = 0;
             }
             last_commit = Instant::now();
+        }
+        if let Some(ack) = flushed {
+            let _ = ack.send(());
         }
         if done {
             return Ok((counts, catalog));
@@ -188,16 +278,16 @@ fn write_document(
     let id: i64 = tx
         .prepare_cached(
             "INSERT INTO documents(path, parent_path, real_path, size, mtime_ns, inode, content_hash, status, error, \
-                notes, label, label_rank, decided_by, categories, scan_id, rules_version, policy_version, scanned_at) \
+                notes, label, label_rank, decided_by, categories, scan_id, rules_version, policy_version, scanned_at, seen_scan) \
              VALUES (?1, ?2, ?17, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
+                strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?14) \
              ON CONFLICT(path) DO UPDATE SET parent_path = excluded.parent_path, real_path = excluded.real_path, size = excluded.size, \
                 mtime_ns = excluded.mtime_ns, inode = excluded.inode, content_hash = excluded.content_hash, \
                 status = excluded.status, error = excluded.error, notes = excluded.notes, \
                 label = excluded.label, label_rank = excluded.label_rank, decided_by = excluded.decided_by, \
                 categories = excluded.categories, scan_id = excluded.scan_id, \
                 rules_version = excluded.rules_version, policy_version = excluded.policy_version, \
-                scanned_at = excluded.scanned_at \
+                scanned_at = excluded.scanned_at, seen_scan = excluded.seen_scan \
              RETURNING id",
         )?
         .query_row(
@@ -227,8 +317,9 @@ fn write_document(
             .execute([id])?;
     }
     let mut insert = tx.prepare_cached(
-        "INSERT INTO findings(document_id, rule_id, category, confidence, location, location_text, snippet, fingerprint) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO findings(document_id, rule_id, category, confidence, location, location_text, snippet, \
+            fingerprint, decision) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for f in &r.findings {
         insert.execute(params![
@@ -239,26 +330,117 @@ fn write_document(
             f.location,
             f.location_text,
             f.snippet,
-            f.fingerprint
+            f.fingerprint,
+            f.decision
         ])?;
     }
-    let changed = match &old {
-        None => true,
-        Some((_, label, status)) => label != r.label.as_str() || status != r.status.as_str(),
-    };
-    if changed {
-        tx.prepare_cached(
-            "INSERT INTO label_history(path, scan_id, old_label, new_label, old_status, new_status, changed_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-        )?
-        .execute(params![
-            r.path,
+    let old = old.map(|(_, label, status)| (label, status));
+    record_history(
+        tx,
+        scan_id,
+        &r.path,
+        old,
+        r.label.as_str(),
+        r.status.as_str(),
+        r.error.as_deref(),
+    )
+}
+
+/// Adds a label_history row when the label or status changed (or the
+/// document is new).
+fn record_history(
+    tx: &Transaction<'_>,
+    scan_id: i64,
+    path: &str,
+    old: Option<(String, String)>,
+    new_label: &str,
+    new_status: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    if old
+        .as_ref()
+        .is_some_and(|(label, status)| label == new_label && status == new_status)
+    {
+        return Ok(());
+    }
+    let (old_label, old_status) = old.unzip();
+    tx.prepare_cached(
+        "INSERT INTO label_history(path, scan_id, old_label, new_label, old_status, new_status, changed_at, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?7)",
+    )?
+    .execute(params![path, scan_id, old_label, new_label, old_status, new_status, reason])?;
+    Ok(())
+}
+
+/// `path` and every document inside it: the path itself, then the
+/// `path!/...` range, which the unique index on `path` answers directly.
+const FAMILY: &str = "(path = ?1 OR (path >= ?1 || '!/' AND path < ?1 || '!0'))";
+
+fn mark_seen(
+    tx: &Transaction<'_>,
+    scan_id: i64,
+    path: &str,
+    mtime_ns: i64,
+    inode: u64,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "UPDATE documents SET seen_scan = ?2 WHERE {FAMILY}"
+    ))?
+    .execute(params![path, scan_id])?;
+    tx.prepare_cached("UPDATE documents SET mtime_ns = ?2, inode = ?3 WHERE path = ?1")?
+        .execute(params![path, mtime_ns, inode as i64])?;
+    Ok(())
+}
+
+fn relabel(
+    tx: &Transaction<'_>,
+    scan_id: i64,
+    policy_version: &str,
+    u: &LabelUpdate,
+) -> Result<()> {
+    let old: Option<(String, String)> = tx
+        .prepare_cached("SELECT label, status FROM documents WHERE path = ?1")?
+        .query_row([&u.path], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some(old) = old else { return Ok(()) };
+    tx.prepare_cached(
+        "UPDATE documents SET label = ?2, label_rank = ?3, decided_by = ?4, policy_version = ?5, seen_scan = ?6 \
+         WHERE path = ?1",
+    )?
+    .execute(params![u.path, u.label.as_str(), u.label.rank(), u.decided_by, policy_version, scan_id])?;
+    let status = old.1.clone();
+    record_history(
+        tx,
+        scan_id,
+        &u.path,
+        Some(old),
+        u.label.as_str(),
+        &status,
+        Some(u.reason),
+    )
+}
+
+fn mark_deleted(tx: &Transaction<'_>, scan_id: i64, path: &str) -> Result<()> {
+    let family: Vec<(String, String, String)> = tx
+        .prepare_cached(&format!(
+            "SELECT path, label, status FROM documents WHERE {FAMILY} AND status != 'deleted'"
+        ))?
+        .query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.prepare_cached(&format!(
+        "UPDATE documents SET status = 'deleted', error = 'gone from disk', seen_scan = ?2 WHERE {FAMILY}"
+    ))?
+    .execute(params![path, scan_id])?;
+    for (p, label, status) in family {
+        record_history(
+            tx,
             scan_id,
-            old.as_ref().map(|o| &o.1),
-            r.label.as_str(),
-            old.as_ref().map(|o| &o.2),
-            r.status.as_str()
-        ])?;
+            &p,
+            Some((label.clone(), status)),
+            &label,
+            "deleted",
+            Some("gone from disk"),
+        )?;
     }
     Ok(())
 }

@@ -1,15 +1,21 @@
 //! `kbscan scan`: the only place that wires threads.
 //!
 //! The walker's threads do the work (as in ripgrep): each thread owns a
-//! detector scratch and turns every candidate into catalog records (the file
-//! and each document inside it), which go to the single catalog writer.
+//! detector scratch and a read connection to the catalog, decides whether a
+//! file needs reading at all (incremental scans), and turns every file it
+//! reads into catalog records (the file and each document inside it), which
+//! go to the single catalog writer.
 
-use crate::catalog::{Catalog, DocRecord, FindingRecord, Status, Writer};
+use crate::catalog::{
+    Catalog, DocRecord, FindingRecord, LabelUpdate, Previous, ReviewState, ScanLock, Status,
+    WriteOp, Writer,
+};
 use crate::cli::ScanArgs;
 use crate::detect::{Detection, Detector, RuleSet, Scratch};
 use crate::extract::{self, ExtractConfig, Outcome, TextPart, Visitor};
+use crate::gate::MEMBER_SEPARATOR;
 use crate::label::{self, Label, Policy};
-use crate::report::summary::{Summary, SummaryCollector};
+use crate::report::summary::{Change, SummaryCollector};
 use crate::walk::{self, Candidate, Entry, WalkOptions};
 use anyhow::{Context, Result};
 use crossbeam_channel::Sender;
@@ -26,12 +32,17 @@ use std::time::{Duration, Instant};
 /// label (which needs only one finding per category) stays exact.
 const MAX_FINDINGS_PER_DOCUMENT: usize = 1000;
 
+const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Everything a worker thread needs, shared read-only.
 struct ScanContext {
     detector: Detector,
     policy: Policy,
+    policy_version: String,
     extract: ExtractConfig,
     fingerprint_key: [u8; 32],
+    review: ReviewState,
+    full: bool,
     summary: SummaryCollector,
     progress: ProgressBar,
     stop: Arc<AtomicBool>,
@@ -45,8 +56,11 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     };
     let detector = Detector::new(rules, args.min_confidence)?;
     let policy = Policy::for_rules_dir(args.rules.as_deref())?;
-    let catalog = Catalog::open_rw(&args.catalog.catalog)?;
+    let catalog_path = args.catalog.catalog.clone();
+    let _lock = ScanLock::acquire(&catalog_path)?;
+    let catalog = Catalog::open_rw(&catalog_path)?;
     let fingerprint_key = catalog.fingerprint_key()?;
+    let review = catalog.review_state()?;
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -78,8 +92,11 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let ctx = ScanContext {
         detector,
         policy,
+        policy_version,
         extract: extract_config(&args),
         fingerprint_key,
+        review,
+        full: args.full,
         summary: SummaryCollector::default(),
         progress: progress_bar(args.quiet),
         stop: stop.clone(),
@@ -101,24 +118,69 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         let mut worker = Worker {
             scratch: Scratch::new(),
             detections: Vec::new(),
+            // Without a reader the thread just re-reads every file.
+            reader: Catalog::open_ro(&catalog_path).ok(),
         };
         move |entry| worker.handle(ctx, &sender, entry)
     })?;
-    drop(sender);
     let interrupted = stop.load(Ordering::SeqCst);
+    if !interrupted {
+        mark_deleted(
+            &catalog_path,
+            &roots,
+            writer.scan_id(),
+            &ctx.summary,
+            &sender,
+        )?;
+    }
+    drop(sender);
     ctx.progress.finish_and_clear();
-    let bytes = ctx.summary.bytes();
-    let counts = writer.finish(if interrupted { "partial" } else { "complete" }, bytes)?;
-    let summary: Summary = ctx
+    let files = ctx.summary.file_counts();
+    let status = if interrupted { "partial" } else { "complete" };
+    let counts = writer.finish(status, &files)?;
+    let mut summary = ctx
         .summary
         .finish(started.elapsed(), counts.documents, interrupted);
+    // Unchanged files were not re-read: the labels that matter for
+    // --fail-on are the catalog's, for everything under the roots.
+    summary.set_catalog_labels(Catalog::open_ro(&catalog_path)?.label_counts(&roots)?);
     summary.print(args.json, args.quiet)?;
     if interrupted {
-        eprintln!("kbscan: interrupted; the catalog holds a partial scan (re-run to complete it)");
+        eprintln!("kbscan: interrupted; the catalog holds a partial scan (run the scan again to complete it)");
         return Ok(2);
     }
     let failed = args.fail_on.is_some_and(|t| summary.highest_label >= t);
     Ok(i32::from(failed))
+}
+
+/// Files the catalog knows under the scanned roots that this scan did not
+/// walk and that are gone from disk become `deleted` (files merely excluded
+/// by a glob this time stay as they were).
+fn mark_deleted(
+    catalog_path: &Path,
+    roots: &[String],
+    scan_id: i64,
+    summary: &SummaryCollector,
+    sender: &Sender<WriteOp>,
+) -> Result<()> {
+    // Let the writer commit what it has so `seen_scan` is current.
+    let (ack, done) = crossbeam_channel::bounded(1);
+    sender
+        .send(WriteOp::Flush(ack))
+        .context("catalog writer stopped")?;
+    done.recv().context("catalog writer stopped")?;
+    let reader = Catalog::open_ro(catalog_path)?;
+    for root in roots {
+        for path in reader.unseen_files(root, scan_id)? {
+            if std::fs::symlink_metadata(&path).is_err() {
+                summary.count_change(Change::Deleted);
+                sender
+                    .send(WriteOp::Deleted { path })
+                    .context("catalog writer stopped")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn extract_config(args: &ScanArgs) -> ExtractConfig {
@@ -163,22 +225,115 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 struct Worker {
     scratch: Scratch,
     detections: Vec<Detection>,
+    reader: Option<Catalog>,
+}
+
+/// What to do with a walked file, given what the catalog remembers.
+enum Plan {
+    Read(Change),
+    Unchanged,
+    Relabel,
 }
 
 impl Worker {
     /// Handles one walk entry; returns false to stop the walk.
-    fn handle(&mut self, ctx: &ScanContext, sender: &Sender<Vec<DocRecord>>, entry: Entry) -> bool {
+    fn handle(&mut self, ctx: &ScanContext, sender: &Sender<WriteOp>, entry: Entry) -> bool {
         if ctx.stop.load(Ordering::Relaxed) {
             return false;
         }
-        let records = match entry {
-            Entry::File(candidate) => self.scan_file(ctx, &candidate),
-            Entry::Problem { path, reason } => vec![problem_record(&path, reason)],
+        let op = match entry {
+            Entry::File(candidate) => match self.plan(ctx, &candidate) {
+                Plan::Unchanged => {
+                    ctx.summary.count_change(Change::Unchanged);
+                    WriteOp::Unchanged {
+                        path: candidate.path.to_string_lossy().into_owned(),
+                        mtime_ns: candidate.mtime_ns,
+                        inode: candidate.inode,
+                    }
+                }
+                Plan::Relabel => {
+                    ctx.summary.count_change(Change::Unchanged);
+                    match self.relabel(ctx, &candidate) {
+                        Some(updates) => WriteOp::Relabel(updates),
+                        None => self.read(ctx, &candidate, Change::Changed),
+                    }
+                }
+                Plan::Read(change) => self.read(ctx, &candidate, change),
+            },
+            Entry::Problem { path, reason } => {
+                let record = problem_record(&path, reason);
+                ctx.summary.add(std::slice::from_ref(&record));
+                WriteOp::Documents(vec![record])
+            }
         };
-        ctx.summary.add(&records);
         ctx.progress.set_message(ctx.summary.progress_message());
-        // The writer only disappears when it failed; its error is reported by finish().
-        sender.send(records).is_ok()
+        // The writer only disappears when it failed; finish() reports why.
+        sender.send(op).is_ok()
+    }
+
+    fn plan(&self, ctx: &ScanContext, c: &Candidate) -> Plan {
+        let path = c.path.to_string_lossy();
+        let previous = match (&self.reader, ctx.full) {
+            (Some(reader), false) => reader.previous(&path).ok().flatten(),
+            _ => None,
+        };
+        let Some(prev) = previous else {
+            return Plan::Read(Change::New);
+        };
+        let same_reader = prev.rules_version == ctx.detector.rules_version()
+            && prev.tool_version == TOOL_VERSION
+            // Errors may be transient (a locked file, a timeout): retry them.
+            && (prev.status == "ok" || prev.status == "skipped");
+        if !same_reader || prev.size != Some(c.size as i64) || c.too_large {
+            return Plan::Read(Change::Changed);
+        }
+        let same_stat = prev.mtime_ns == Some(c.mtime_ns) && prev.inode == Some(c.inode as i64);
+        if !same_stat && !same_content(&prev, &c.path) {
+            return Plan::Read(Change::Changed);
+        }
+        if prev.policy_version != ctx.policy_version {
+            Plan::Relabel
+        } else {
+            Plan::Unchanged
+        }
+    }
+
+    /// New labels for a file and its members from their stored categories
+    /// (the policy changed, the content did not).
+    fn relabel(&self, ctx: &ScanContext, c: &Candidate) -> Option<Vec<LabelUpdate>> {
+        let family = self
+            .reader
+            .as_ref()?
+            .family_categories(&c.path.to_string_lossy())
+            .ok()?;
+        let updates = family
+            .iter()
+            .map(|(path, _)| {
+                let member_prefix = format!("{path}{MEMBER_SEPARATOR}");
+                let (computed, decided) = label::decide(
+                    &ctx.policy,
+                    family
+                        .iter()
+                        .filter(|(p, _)| p == path || p.starts_with(&member_prefix))
+                        .flat_map(|(_, cats)| cats.iter().map(String::as_str)),
+                );
+                let label = apply_override(&ctx.review, path, computed);
+                LabelUpdate {
+                    path: path.clone(),
+                    label,
+                    decided_by: decided.map(str::to_string),
+                    reason: "policy changed",
+                }
+            })
+            .collect();
+        Some(updates)
+    }
+
+    fn read(&mut self, ctx: &ScanContext, c: &Candidate, change: Change) -> WriteOp {
+        ctx.summary.count_change(change);
+        let records = self.scan_file(ctx, c);
+        ctx.summary.add(&records);
+        WriteOp::Documents(records)
     }
 
     fn scan_file(&mut self, ctx: &ScanContext, c: &Candidate) -> Vec<DocRecord> {
@@ -220,6 +375,27 @@ impl Worker {
     }
 }
 
+/// Only the mtime (or inode) moved: the content hash decides, so a `touch`
+/// or a copy that kept the bytes does not cost a re-read.
+fn same_content(prev: &Previous, path: &Path) -> bool {
+    match (&prev.content_hash, crate::gate::hash_file(path)) {
+        (Some(old), Ok(now)) => *old == now,
+        _ => false,
+    }
+}
+
+/// A person's label wins over the computed one when it is higher, or
+/// whenever they allowed a downgrade.
+fn apply_override(review: &ReviewState, path: &str, computed: Label) -> Label {
+    match review.overrides.get(path) {
+        Some((label, allow_downgrade)) => match label.parse::<Label>() {
+            Ok(l) if *allow_downgrade || l > computed => l,
+            _ => computed,
+        },
+        None => computed,
+    }
+}
+
 fn problem_record(path: &Path, reason: String) -> DocRecord {
     DocRecord {
         path: path.to_string_lossy().into_owned(),
@@ -244,6 +420,7 @@ struct OpenDoc {
     path: String,
     real_path: Option<String>,
     findings: Vec<FindingRecord>,
+    /// Categories of findings not rejected by a person.
     categories: BTreeSet<String>,
     dropped_findings: u64,
     /// Highest label among contained documents, and the member that set it.
@@ -274,6 +451,11 @@ impl OpenDoc {
                 label = member_label;
                 decided_by = Some(format!("member {member}"));
             }
+        }
+        let overridden = apply_override(&ctx.review, &self.path, label);
+        if overridden != label {
+            label = overridden;
+            decided_by = Some("manual override".into());
         }
         let (mut status, mut error, mut notes) = match outcome {
             Outcome::Ok { notes } => (Status::Ok, None, notes),
@@ -331,13 +513,17 @@ impl Visitor for Collector<'_> {
                 continue;
             }
             let rule = &ctx.detector.rules()[d.rule];
-            doc.categories.insert(rule.category.clone());
+            let value = &part.text.as_bytes()[d.start..d.end];
+            let fingerprint = fingerprint(&ctx.fingerprint_key, &doc.path, &rule.id, value);
+            let decision = ctx.review.decisions.get(&fingerprint).copied();
+            if decision != Some("reject") {
+                doc.categories.insert(rule.category.clone());
+            }
             if doc.findings.len() >= MAX_FINDINGS_PER_DOCUMENT {
                 doc.dropped_findings += 1;
                 continue;
             }
             let location = part.location.at(part.text, d.start);
-            let value = &part.text.as_bytes()[d.start..d.end];
             doc.findings.push(FindingRecord {
                 rule_id: rule.id.clone(),
                 category: rule.category.clone(),
@@ -345,18 +531,19 @@ impl Visitor for Collector<'_> {
                 location: serde_json::to_string(&location).unwrap_or_default(),
                 location_text: location.to_string(),
                 snippet: ctx.detector.snippet(d, part.text),
-                fingerprint: fingerprint(&ctx.fingerprint_key, &doc.path, &rule.id, value),
+                fingerprint,
+                decision,
             });
         }
     }
 
     fn enter(&mut self, name: &str) {
         let parent = self.stack.last().expect("an open document");
-        let path = format!("{}{}{}", parent.path, crate::gate::MEMBER_SEPARATOR, name);
+        let path = format!("{}{MEMBER_SEPARATOR}{name}", parent.path);
         let real_path = parent
             .real_path
             .as_ref()
-            .map(|r| format!("{r}{}{name}", crate::gate::MEMBER_SEPARATOR));
+            .map(|r| format!("{r}{MEMBER_SEPARATOR}{name}"));
         self.stack.push(OpenDoc::new(path, real_path));
     }
 
@@ -369,11 +556,7 @@ impl Visitor for Collector<'_> {
         let record = child.finish(self.ctx, outcome, Some(&parent.path));
         if record.status == Status::Error {
             let reason = record.error.as_deref().unwrap_or("error");
-            let name = record
-                .path
-                .rsplit(crate::gate::MEMBER_SEPARATOR)
-                .next()
-                .unwrap_or("");
+            let name = record.path.rsplit(MEMBER_SEPARATOR).next().unwrap_or("");
             parent.member_errors.push(format!("{reason} ({name})"));
         }
         if parent

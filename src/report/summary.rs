@@ -1,7 +1,7 @@
 //! The end-of-scan summary: documents by label and status, top categories,
 //! elapsed time and throughput, for people (stderr) or machines (`--json`).
 
-use crate::catalog::{DocRecord, Status};
+use crate::catalog::{DocRecord, FileCounts, Status};
 use crate::label::Label;
 use anyhow::Result;
 use serde::Serialize;
@@ -10,10 +10,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// How a walked file compares with the catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    New,
+    Changed,
+    Unchanged,
+    Deleted,
+}
+
 /// Gathers counts from all worker threads.
 #[derive(Default)]
 pub struct SummaryCollector {
     bytes: AtomicU64,
+    new: AtomicU64,
+    changed: AtomicU64,
+    unchanged: AtomicU64,
+    deleted: AtomicU64,
     inner: Mutex<Counts>,
 }
 
@@ -49,6 +62,26 @@ impl SummaryCollector {
         }
     }
 
+    pub fn count_change(&self, change: Change) {
+        let counter = match change {
+            Change::New => &self.new,
+            Change::Changed => &self.changed,
+            Change::Unchanged => &self.unchanged,
+            Change::Deleted => &self.deleted,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn file_counts(&self) -> FileCounts {
+        FileCounts {
+            bytes: self.bytes(),
+            new: self.new.load(Ordering::Relaxed),
+            changed: self.changed.load(Ordering::Relaxed),
+            unchanged: self.unchanged.load(Ordering::Relaxed),
+            deleted: self.deleted.load(Ordering::Relaxed),
+        }
+    }
+
     pub fn add_bytes(&self, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);
     }
@@ -60,7 +93,11 @@ impl SummaryCollector {
     /// A short line for the progress bar.
     pub fn progress_message(&self) -> String {
         let c = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        format!("{} files, {} findings,", c.files, c.findings)
+        let unchanged = self.unchanged.load(Ordering::Relaxed);
+        format!(
+            "{} files read, {unchanged} unchanged, {} findings,",
+            c.files, c.findings
+        )
     }
 
     pub fn finish(&self, elapsed: Duration, written: u64, interrupted: bool) -> Summary {
@@ -73,6 +110,7 @@ impl SummaryCollector {
         let secs = elapsed.as_secs_f64();
         Summary {
             complete: !interrupted,
+            changes: self.file_counts(),
             files: c.files,
             documents: c.documents,
             documents_written: written,
@@ -100,10 +138,14 @@ impl SummaryCollector {
 #[derive(Serialize, Debug)]
 pub struct Summary {
     pub complete: bool,
+    /// Files new, changed, unchanged (not re-read) and deleted since the
+    /// last scan.
+    pub changes: FileCounts,
     pub files: u64,
     pub documents: u64,
     pub documents_written: u64,
     pub findings: u64,
+    /// Every document under the roots (read now or unchanged), by label.
     pub by_label: BTreeMap<&'static str, u64>,
     pub by_status: BTreeMap<&'static str, u64>,
     pub top_categories: Vec<(String, u64)>,
@@ -116,6 +158,19 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Replaces the per-scan label counts with the catalog's view of every
+    /// document under the roots (unchanged files included), which is what
+    /// `--fail-on` and a data owner care about.
+    pub fn set_catalog_labels(&mut self, counts: BTreeMap<String, u64>) {
+        for label in Label::ALL {
+            let n = counts.get(label.as_str()).copied().unwrap_or(0);
+            self.by_label.insert(label.as_str(), n);
+            if n > 0 {
+                self.highest_label = self.highest_label.max(label);
+            }
+        }
+    }
+
     /// JSON on stdout with `json`; otherwise a human summary on stderr unless
     /// `quiet`.
     pub fn print(&self, json: bool, quiet: bool) -> Result<()> {
@@ -138,6 +193,11 @@ impl Summary {
         eprintln!(
             "scanned {} files ({} documents) in {:.2}s, {:.1} MB/s",
             self.files, self.documents, self.elapsed_secs, self.mb_per_sec
+        );
+        let ch = &self.changes;
+        eprintln!(
+            "  files:    {} new, {} changed, {} unchanged, {} deleted",
+            ch.new, ch.changed, ch.unchanged, ch.deleted
         );
         eprintln!("  labels:   {}", labels.join(", "));
         eprintln!("  status:   {}", statuses.join(", "));
