@@ -47,6 +47,110 @@ pub enum Command {
         after_help = "Examples:\n  kbscan rules list\n  kbscan rules test --rules ./my-rules"
     )]
     Rules(RulesArgs),
+    /// What changed since an earlier scan: more or less sensitive, new, gone, failing.
+    #[command(
+        after_help = "Examples:\n  kbscan diff                 # what the last scan changed\n  kbscan diff --since 12\n  kbscan diff --since 2026-11-01 --json"
+    )]
+    Diff(DiffArgs),
+    /// List scans with their counts.
+    #[command(after_help = "Example:\n  kbscan scans --json")]
+    Scans(ScansArgs),
+    /// Record a review decision on findings (by fingerprint, or all of a document's).
+    #[command(
+        after_help = "Examples:\n  kbscan triage 3f9a0c17d2...e1 --reject --note \"test data, not a real card\"\n  kbscan triage wiki/faq.md --rule pii.phone.us --reject --note \"support hotline\"\n  kbscan triage --report-unused"
+    )]
+    Triage(TriageArgs),
+    /// Set a document's label by hand (raises only, unless --allow-downgrade).
+    #[command(
+        after_help = "Example:\n  kbscan label hr/salaries.md --set restricted --reason \"HR data\""
+    )]
+    Label(LabelArgs),
+    /// A self-contained HTML report for a data owner.
+    #[command(after_help = "Example:\n  kbscan report --format html > report.html")]
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub catalog: CatalogArg,
+    /// A scan id (changes made after it) or a date `YYYY-MM-DD[THH:MM:SS]`
+    /// (changes made at or after it). Default: changes made by the last scan.
+    #[arg(long, value_name = "SCAN|DATE")]
+    pub since: Option<String>,
+    /// Print one JSON object per change.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ScansArgs {
+    #[command(flatten)]
+    pub catalog: CatalogArg,
+    /// Print one JSON object per scan.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("verdict").args(["accept", "reject", "report_unused"]).required(true)))]
+pub struct TriageArgs {
+    #[command(flatten)]
+    pub catalog: CatalogArg,
+    /// A finding's fingerprint (from `export`/`explain --json`) or a document path.
+    #[arg(required_unless_present = "report_unused")]
+    pub target: Option<String>,
+    /// Only findings of this rule (with a document path).
+    #[arg(long, value_name = "RULE_ID")]
+    pub rule: Option<String>,
+    /// The finding is real: keep it.
+    #[arg(long)]
+    pub accept: bool,
+    /// False positive: it no longer raises labels.
+    #[arg(long)]
+    pub reject: bool,
+    /// Why (kept with who and when).
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// List decisions whose finding no longer exists (exit 1 when there are some).
+    #[arg(long)]
+    pub report_unused: bool,
+    /// Rules directory whose policy.toml is in force.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct LabelArgs {
+    #[command(flatten)]
+    pub catalog: CatalogArg,
+    /// Document path as scanned.
+    pub path: String,
+    /// The label to set.
+    #[arg(long, value_name = "LABEL")]
+    pub set: Label,
+    /// Why (kept with who and when).
+    #[arg(long)]
+    pub reason: String,
+    /// Allow setting a label below what the findings give.
+    #[arg(long)]
+    pub allow_downgrade: bool,
+    /// Rules directory whose policy.toml is in force.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub catalog: CatalogArg,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Html,
 }
 
 /// Where the catalog lives (shared by every command).
@@ -144,12 +248,17 @@ pub struct ExportArgs {
     /// `latest` (documents written by the last scan), `all`, or a scan id.
     #[arg(long, default_value = "all", value_name = "latest|all|ID")]
     pub scan: String,
+    /// Rules directory, for rule descriptions in SARIF.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
     Jsonl,
     Csv,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
 }
 
 #[derive(Args, Debug)]

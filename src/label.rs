@@ -183,6 +183,44 @@ pub fn decide<'a>(
     best
 }
 
+/// A person's label wins over the computed one when it is higher, or
+/// whenever they allowed a downgrade: automation never silently overrides a
+/// person, and a person never silently hides a finding.
+pub fn with_override(computed: Label, manual: Option<(Label, bool)>) -> Label {
+    match manual {
+        Some((label, allow_downgrade)) if allow_downgrade || label > computed => label,
+        _ => computed,
+    }
+}
+
+/// Labels for a file and the documents inside it from their categories:
+/// each document's label covers its own findings and every member's.
+/// `family` holds (path, categories); `manual` gives a path's override.
+pub fn family_labels<'a>(
+    policy: &Policy,
+    family: &'a [(String, Vec<String>)],
+    manual: impl Fn(&str) -> Option<(Label, bool)>,
+) -> Vec<(&'a str, Label, Option<&'a str>)> {
+    family
+        .iter()
+        .map(|(path, _)| {
+            let member_prefix = format!("{path}!/");
+            let (computed, decided) = decide(
+                policy,
+                family
+                    .iter()
+                    .filter(|(p, _)| p == path || p.starts_with(&member_prefix))
+                    .flat_map(|(_, cats)| cats.iter().map(String::as_str)),
+            );
+            (
+                path.as_str(),
+                with_override(computed, manual(path)),
+                decided,
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +257,52 @@ mod tests {
         let (l, why) = decide(&p, ["internal.marking", "pii.email", "pii.person_name"]);
         assert_eq!((l, why), (Label::Confidential, Some("pii.email")));
         assert_eq!(decide(&p, []), (Label::Public, None));
+    }
+
+    #[test]
+    fn overrides_raise_but_lower_only_when_allowed() {
+        use Label::*;
+        assert_eq!(
+            with_override(Internal, Some((Restricted, false))),
+            Restricted
+        );
+        assert_eq!(with_override(Restricted, Some((Public, false))), Restricted);
+        assert_eq!(with_override(Restricted, Some((Public, true))), Public);
+        assert_eq!(with_override(Internal, None), Internal);
+    }
+
+    #[test]
+    fn a_container_takes_its_most_sensitive_member() {
+        let p = Policy::builtin();
+        let family = vec![
+            ("a.zip".to_string(), vec![]),
+            (
+                "a.zip!/x.md".to_string(),
+                vec!["internal.marking".to_string()],
+            ),
+            ("a.zip!/y.zip".to_string(), vec![]),
+            (
+                "a.zip!/y.zip!/z.md".to_string(),
+                vec!["secret.aws".to_string()],
+            ),
+        ];
+        let labels: Vec<Label> = family_labels(&p, &family, |_| None)
+            .into_iter()
+            .map(|x| x.1)
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                Label::Restricted,
+                Label::Internal,
+                Label::Restricted,
+                Label::Restricted
+            ]
+        );
+        let manual = family_labels(&p, &family, |path| {
+            (path == "a.zip!/x.md").then_some((Label::Confidential, false))
+        });
+        assert_eq!(manual[1].1, Label::Confidential);
     }
 
     #[test]

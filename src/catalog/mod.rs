@@ -7,11 +7,13 @@
 
 mod lock;
 mod queries;
+mod review;
 mod writer;
 
 pub use lock::ScanLock;
-pub use queries::{DocumentRow, FindingRow, ScanRow};
+pub use queries::{DocumentRow, FindingRow, HistoryChange, ScanRow};
 pub use queries::{Previous, ReviewState};
+pub use review::{TriageTarget, UnusedDecision};
 pub use writer::{
     DocRecord, FileCounts, FindingRecord, LabelUpdate, NewScan, ScanCounts, WriteOp, Writer,
 };

@@ -35,6 +35,7 @@ pub struct FindingRow {
     pub location_text: String,
     pub snippet: String,
     pub fingerprint: String,
+    pub decision: Option<String>,
 }
 
 /// One scan's record.
@@ -44,9 +45,14 @@ pub struct ScanRow {
     pub started_at: String,
     pub finished_at: Option<String>,
     pub status: String,
+    pub roots: String,
     pub documents: i64,
     pub findings: i64,
     pub bytes: i64,
+    pub new_files: i64,
+    pub changed_files: i64,
+    pub unchanged_files: i64,
+    pub deleted_files: i64,
 }
 
 const DOCUMENT_COLUMNS: &str =
@@ -119,7 +125,7 @@ impl Catalog {
     /// A document's findings, most confident first.
     pub fn findings(&self, document_id: i64) -> Result<Vec<FindingRow>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT rule_id, category, confidence, location, location_text, snippet, fingerprint \
+            "SELECT rule_id, category, confidence, location, location_text, snippet, fingerprint, decision \
              FROM findings WHERE document_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map(params![document_id], |r| {
@@ -131,6 +137,7 @@ impl Catalog {
                 location_text: r.get(4)?,
                 snippet: r.get(5)?,
                 fingerprint: r.get(6)?,
+                decision: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -161,7 +168,8 @@ impl Catalog {
     /// All scans, newest first.
     pub fn scans(&self) -> Result<Vec<ScanRow>> {
         let mut stmt = self.conn().prepare(
-            "SELECT id, started_at, finished_at, status, documents, findings, bytes FROM scans ORDER BY id DESC",
+            "SELECT id, started_at, finished_at, status, roots, documents, findings, bytes, new_files, changed_files, \
+                unchanged_files, deleted_files FROM scans ORDER BY id DESC",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(ScanRow {
@@ -169,9 +177,14 @@ impl Catalog {
                 started_at: r.get(1)?,
                 finished_at: r.get(2)?,
                 status: r.get(3)?,
-                documents: r.get(4)?,
-                findings: r.get(5)?,
-                bytes: r.get(6)?,
+                roots: r.get(4)?,
+                documents: r.get(5)?,
+                findings: r.get(6)?,
+                bytes: r.get(7)?,
+                new_files: r.get(8)?,
+                changed_files: r.get(9)?,
+                unchanged_files: r.get(10)?,
+                deleted_files: r.get(11)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -299,5 +312,68 @@ impl Catalog {
             }
         }
         Ok(counts)
+    }
+}
+
+/// One document's change over a span of scans (first old state, last new).
+#[derive(Clone, Debug)]
+pub struct HistoryChange {
+    pub path: String,
+    pub old_label: Option<String>,
+    pub new_label: String,
+    pub old_status: Option<String>,
+    pub new_status: String,
+    pub reason: Option<String>,
+    pub error: Option<String>,
+    pub scan_id: i64,
+    pub changed_at: String,
+}
+
+impl Catalog {
+    /// Net changes per document in label history rows after scan `after_scan`
+    /// or at/after time `since` (ISO 8601 text compares in time order).
+    pub fn changes(
+        &self,
+        after_scan: Option<i64>,
+        since: Option<&str>,
+    ) -> Result<Vec<HistoryChange>> {
+        let mut stmt = self.conn().prepare(
+            "WITH h AS (SELECT * FROM label_history \
+                WHERE (?1 IS NULL OR scan_id > ?1) AND (?2 IS NULL OR changed_at >= ?2)) \
+             SELECT h.path, \
+                (SELECT old_label FROM h h2 WHERE h2.path = h.path ORDER BY h2.id LIMIT 1), \
+                (SELECT new_label FROM h h2 WHERE h2.path = h.path ORDER BY h2.id DESC LIMIT 1), \
+                (SELECT old_status FROM h h2 WHERE h2.path = h.path ORDER BY h2.id LIMIT 1), \
+                (SELECT new_status FROM h h2 WHERE h2.path = h.path ORDER BY h2.id DESC LIMIT 1), \
+                (SELECT reason FROM h h2 WHERE h2.path = h.path ORDER BY h2.id DESC LIMIT 1), \
+                d.error, max(h.scan_id), max(h.changed_at) \
+             FROM h LEFT JOIN documents d ON d.path = h.path GROUP BY h.path ORDER BY h.path",
+        )?;
+        let rows = stmt.query_map(params![after_scan, since], |r| {
+            Ok(HistoryChange {
+                path: r.get(0)?,
+                old_label: r.get(1)?,
+                new_label: r.get(2)?,
+                old_status: r.get(3)?,
+                new_status: r.get(4)?,
+                reason: r.get(5)?,
+                error: r.get(6)?,
+                scan_id: r.get(7)?,
+                changed_at: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The scan before the latest one (what `diff` compares against by default).
+    pub fn scan_before_latest(&self) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM scans ORDER BY id DESC LIMIT 1 OFFSET 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 }

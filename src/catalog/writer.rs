@@ -80,7 +80,9 @@ pub struct LabelUpdate {
     pub path: String,
     pub label: Label,
     pub decided_by: Option<String>,
-    pub reason: &'static str,
+    /// New categories when a review decision changed them.
+    pub categories: Option<Vec<String>>,
+    pub reason: String,
 }
 
 /// What one scan wrote.
@@ -416,7 +418,7 @@ fn relabel(
         Some(old),
         u.label.as_str(),
         &status,
-        Some(u.reason),
+        Some(&u.reason),
     )
 }
 

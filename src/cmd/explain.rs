@@ -26,7 +26,7 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
     writeln!(out, "{}", record.path)?;
     match &decided_by {
         Some(why) => writeln!(out, "  label:  {} (decided by {why})", record.label)?,
-        None => writeln!(out, "  label:  {} (no findings)", record.label)?,
+        None => writeln!(out, "  label:  {} (no open findings)", record.label)?,
     }
     match &record.error {
         Some(e) => writeln!(out, "  status: {} ({e})", record.status)?,
@@ -42,9 +42,14 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
     )?;
     writeln!(out, "  findings: {}", record.findings.len())?;
     for f in &record.findings {
+        let decision = f
+            .decision
+            .as_deref()
+            .map(|d| format!("  [{d}ed]"))
+            .unwrap_or_default();
         writeln!(
             out,
-            "    {:<28} {:<26} {:.2}  {:<24} {}",
+            "    {:<28} {:<26} {:.2}  {:<24} {}{decision}",
             f.location_text, f.category, f.confidence, f.rule, f.snippet
         )?;
     }

@@ -2,7 +2,8 @@
 
 use crate::catalog::Catalog;
 use crate::cli::{ExportArgs, ExportFormat};
-use crate::report::export;
+use crate::detect::{Detector, RuleSet};
+use crate::report::{export, sarif};
 use anyhow::{Context, Result};
 use std::io::{BufWriter, Write};
 
@@ -21,6 +22,14 @@ pub fn run(args: ExportArgs) -> Result<i32> {
     match args.format {
         ExportFormat::Jsonl => export::jsonl(&catalog, scan, &mut out)?,
         ExportFormat::Csv => export::csv(&catalog, scan, &mut out)?,
+        ExportFormat::Sarif => {
+            let rules = match &args.rules {
+                Some(dir) => RuleSet::from_dir(dir)?,
+                None => RuleSet::builtin()?,
+            };
+            let detector = Detector::new(rules, None)?;
+            sarif::write(&catalog, scan, detector.rules(), &mut out)?
+        }
     }
     out.flush()?;
     Ok(0)

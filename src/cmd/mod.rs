@@ -1,8 +1,11 @@
 //! One module per subcommand; each returns the process exit code.
 
+pub mod diff;
 pub mod explain;
 pub mod export;
 pub mod gate;
+pub mod report;
+pub mod review;
 pub mod rules;
 pub mod scan;
 
@@ -18,5 +21,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Gate(args) => gate::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Scans(args) => diff::scans(args),
+        Command::Triage(args) => review::triage(args),
+        Command::Label(args) => review::label(args),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -306,24 +306,14 @@ impl Worker {
             .as_ref()?
             .family_categories(&c.path.to_string_lossy())
             .ok()?;
-        let updates = family
-            .iter()
-            .map(|(path, _)| {
-                let member_prefix = format!("{path}{MEMBER_SEPARATOR}");
-                let (computed, decided) = label::decide(
-                    &ctx.policy,
-                    family
-                        .iter()
-                        .filter(|(p, _)| p == path || p.starts_with(&member_prefix))
-                        .flat_map(|(_, cats)| cats.iter().map(String::as_str)),
-                );
-                let label = apply_override(&ctx.review, path, computed);
-                LabelUpdate {
-                    path: path.clone(),
-                    label,
-                    decided_by: decided.map(str::to_string),
-                    reason: "policy changed",
-                }
+        let updates = label::family_labels(&ctx.policy, &family, |p| manual_label(&ctx.review, p))
+            .into_iter()
+            .map(|(path, label, decided)| LabelUpdate {
+                path: path.to_string(),
+                label,
+                decided_by: decided.map(str::to_string),
+                categories: None,
+                reason: "policy changed".into(),
             })
             .collect();
         Some(updates)
@@ -384,16 +374,10 @@ fn same_content(prev: &Previous, path: &Path) -> bool {
     }
 }
 
-/// A person's label wins over the computed one when it is higher, or
-/// whenever they allowed a downgrade.
-fn apply_override(review: &ReviewState, path: &str, computed: Label) -> Label {
-    match review.overrides.get(path) {
-        Some((label, allow_downgrade)) => match label.parse::<Label>() {
-            Ok(l) if *allow_downgrade || l > computed => l,
-            _ => computed,
-        },
-        None => computed,
-    }
+/// A path's manual label, if a person set one.
+fn manual_label(review: &ReviewState, path: &str) -> Option<(Label, bool)> {
+    let (label, allow_downgrade) = review.overrides.get(path)?;
+    Some((label.parse().ok()?, *allow_downgrade))
 }
 
 fn problem_record(path: &Path, reason: String) -> DocRecord {
@@ -452,7 +436,7 @@ impl OpenDoc {
                 decided_by = Some(format!("member {member}"));
             }
         }
-        let overridden = apply_override(&ctx.review, &self.path, label);
+        let overridden = label::with_override(label, manual_label(&ctx.review, &self.path));
         if overridden != label {
             label = overridden;
             decided_by = Some("manual override".into());

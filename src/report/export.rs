@@ -34,6 +34,16 @@ pub struct ExportFinding {
     pub location_text: String,
     pub snippet: String,
     pub fingerprint: String,
+    /// A person's review decision (`accept`/`reject`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+}
+
+impl ExportFinding {
+    /// Rejected findings no longer count toward the label.
+    pub fn decision_is_reject(&self) -> bool {
+        self.decision.as_deref() == Some("reject")
+    }
 }
 
 impl ExportRecord {
@@ -49,6 +59,7 @@ impl ExportRecord {
                     location_text: f.location_text,
                     snippet: f.snippet,
                     fingerprint: f.fingerprint,
+                    decision: f.decision,
                 })
                 .collect(),
             path: doc.path,
