@@ -7,3 +7,5 @@ mod util;
 mod cli;
 // The gate's fail-closed cases.
 mod gate;
+// The catalog over time: incremental scans, history, review decisions.
+mod history;

@@ -229,9 +229,11 @@ struct Worker {
 }
 
 /// What to do with a walked file, given what the catalog remembers.
-enum Plan {
-    Read(Change),
-    Unchanged,
+enum Action {
+    Read,
+    /// Same content, same rules, same policy: nothing to redo.
+    Skip,
+    /// Same content and rules, new policy: new labels from stored findings.
     Relabel,
 }
 
@@ -242,24 +244,22 @@ impl Worker {
             return false;
         }
         let op = match entry {
-            Entry::File(candidate) => match self.plan(ctx, &candidate) {
-                Plan::Unchanged => {
-                    ctx.summary.count_change(Change::Unchanged);
-                    WriteOp::Unchanged {
+            Entry::File(candidate) => {
+                let (change, action) = self.plan(ctx, &candidate);
+                ctx.summary.count_change(change);
+                match action {
+                    Action::Skip => WriteOp::Unchanged {
                         path: candidate.path.to_string_lossy().into_owned(),
                         mtime_ns: candidate.mtime_ns,
                         inode: candidate.inode,
-                    }
-                }
-                Plan::Relabel => {
-                    ctx.summary.count_change(Change::Unchanged);
-                    match self.relabel(ctx, &candidate) {
+                    },
+                    Action::Relabel => match self.relabel(ctx, &candidate) {
                         Some(updates) => WriteOp::Relabel(updates),
-                        None => self.read(ctx, &candidate, Change::Changed),
-                    }
+                        None => self.read(ctx, &candidate),
+                    },
+                    Action::Read => self.read(ctx, &candidate),
                 }
-                Plan::Read(change) => self.read(ctx, &candidate, change),
-            },
+            }
             Entry::Problem { path, reason } => {
                 let record = problem_record(&path, reason);
                 ctx.summary.add(std::slice::from_ref(&record));
@@ -271,31 +271,36 @@ impl Worker {
         sender.send(op).is_ok()
     }
 
-    fn plan(&self, ctx: &ScanContext, c: &Candidate) -> Plan {
+    /// How the file compares with the catalog, and what that requires.
+    fn plan(&self, ctx: &ScanContext, c: &Candidate) -> (Change, Action) {
         let path = c.path.to_string_lossy();
-        let previous = match (&self.reader, ctx.full) {
-            (Some(reader), false) => reader.previous(&path).ok().flatten(),
-            _ => None,
-        };
+        let previous = self
+            .reader
+            .as_ref()
+            .and_then(|reader| reader.previous(&path).ok().flatten());
         let Some(prev) = previous else {
-            return Plan::Read(Change::New);
+            return (Change::New, Action::Read);
         };
+        let same_stat = prev.size == Some(c.size as i64)
+            && prev.mtime_ns == Some(c.mtime_ns)
+            && prev.inode == Some(c.inode as i64);
+        let same_content = same_stat
+            || (prev.size == Some(c.size as i64) && !c.too_large && same_content(&prev, &c.path));
+        if !same_content {
+            return (Change::Changed, Action::Read);
+        }
         let same_reader = prev.rules_version == ctx.detector.rules_version()
             && prev.tool_version == TOOL_VERSION
             // Errors may be transient (a locked file, a timeout): retry them.
             && (prev.status == "ok" || prev.status == "skipped");
-        if !same_reader || prev.size != Some(c.size as i64) || c.too_large {
-            return Plan::Read(Change::Changed);
-        }
-        let same_stat = prev.mtime_ns == Some(c.mtime_ns) && prev.inode == Some(c.inode as i64);
-        if !same_stat && !same_content(&prev, &c.path) {
-            return Plan::Read(Change::Changed);
-        }
-        if prev.policy_version != ctx.policy_version {
-            Plan::Relabel
+        let action = if ctx.full || !same_reader {
+            Action::Read
+        } else if prev.policy_version != ctx.policy_version {
+            Action::Relabel
         } else {
-            Plan::Unchanged
-        }
+            Action::Skip
+        };
+        (Change::Unchanged, action)
     }
 
     /// New labels for a file and its members from their stored categories
@@ -319,8 +324,7 @@ impl Worker {
         Some(updates)
     }
 
-    fn read(&mut self, ctx: &ScanContext, c: &Candidate, change: Change) -> WriteOp {
-        ctx.summary.count_change(change);
+    fn read(&mut self, ctx: &ScanContext, c: &Candidate) -> WriteOp {
         let records = self.scan_file(ctx, c);
         ctx.summary.add(&records);
         WriteOp::Documents(records)
