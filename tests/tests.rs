@@ -9,3 +9,5 @@ mod cli;
 mod gate;
 // The catalog over time: incremental scans, history, review decisions.
 mod history;
+// Crash safety and concurrency.
+mod crash;

@@ -247,6 +247,38 @@ mod tests {
     }
 
     #[test]
+    fn migrates_a_version_1_catalog_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            // A catalog as kbscan with schema 1 left it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO scans(id, started_at, status, roots, rules_version, policy_version, tool_version) \
+                    VALUES (7, '2026-01-01T00:00:00Z', 'complete', '[\"kb\"]', 'r', 'p', '0.0.1'); \
+                 INSERT INTO documents(path, size, mtime_ns, status, label, label_rank, scan_id, rules_version, \
+                    policy_version, scanned_at) \
+                    VALUES ('kb/a.md', 3, 1, 'ok', 'internal', 1, 7, 'r', 'p', '2026-01-01T00:00:00Z');",
+            )
+            .unwrap();
+        }
+        let cat = Catalog::open_rw(&path).unwrap();
+        let (version, seen, label): (i32, i64, String) = (
+            cat.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap(),
+            cat.conn()
+                .query_row("SELECT seen_scan FROM documents WHERE path = 'kb/a.md'", [], |r| r.get(0))
+                .unwrap(),
+            cat.conn()
+                .query_row("SELECT label FROM gate_documents WHERE path = 'kb/a.md'", [], |r| r.get(0))
+                .unwrap(),
+        );
+        assert_eq!((version, seen, label.as_str()), (SCHEMA_VERSION, 7, "internal"));
+        assert!(cat.review_state().unwrap().decisions.is_empty());
+    }
+
+    #[test]
     fn read_only_open_of_missing_catalog_says_what_to_do() {
         let err = Catalog::open_ro(Path::new("/nonexistent/k.db"))
             .err()
