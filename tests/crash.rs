@@ -12,7 +12,9 @@ fn email_tree(kb: &Kb, n: usize) {
     for i in 0..n {
         kb.file(
             &format!("d{}/f{i}.md", i % 50),
-            format!("Ticket {i}\nCustomer wrote from user{i}.name@acme-widgets.io about billing.\n"),
+            format!(
+                "Ticket {i}\nCustomer wrote from user{i}.name@acme-widgets.io about billing.\n"
+            ),
         );
     }
 }
@@ -27,7 +29,9 @@ fn spawn_scan(kb: &Kb) -> Child {
 
 fn check_catalog(kb: &Kb) -> (usize, usize) {
     let conn = Connection::open(kb.catalog()).unwrap();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(integrity, "ok");
     let mut stmt = conn
         .prepare(
@@ -44,7 +48,9 @@ fn check_catalog(kb: &Kb) -> (usize, usize) {
         assert_eq!(*findings, 1, "{path} is ok but half-recorded");
         assert_eq!(label, "confidential", "{path}");
     }
-    let total: i64 = conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0)).unwrap();
+    let total: i64 = conn
+        .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
+        .unwrap();
     (rows.len(), total as usize)
 }
 
@@ -73,7 +79,11 @@ fn sigkill_at_any_point_leaves_a_sound_catalog_and_the_next_scan_completes() {
     assert_eq!(check_catalog(&kb), (n, n));
     // Killed scans are closed as partial by the next one.
     let scans = kb.run(&["scans", "--json"]);
-    assert!(!scans.stdout().contains("\"running\""), "{}", scans.stdout());
+    assert!(
+        !scans.stdout().contains("\"running\""),
+        "{}",
+        scans.stdout()
+    );
 }
 
 #[test]
@@ -95,7 +105,8 @@ fn sigint_finishes_the_current_batch_and_marks_the_scan_partial() {
     let (ok, _) = check_catalog(&kb);
     assert!(ok < 6000);
     let scans = kb.run(&["scans", "--json"]);
-    let latest: serde_json::Value = serde_json::from_str(scans.stdout().lines().next().unwrap()).unwrap();
+    let latest: serde_json::Value =
+        serde_json::from_str(scans.stdout().lines().next().unwrap()).unwrap();
     assert_eq!(latest["status"], "partial");
     // The next scan completes the work.
     assert_eq!(kb.run(&["scan", "kb", "--quiet"]).code(), 0);
@@ -117,21 +128,33 @@ fn readers_work_while_a_scan_writes() {
         let export = kb.run(&["export", "--format", "csv"]);
         assert_eq!(export.code(), 0, "export during scan: {}", export.stderr());
         // An indexer's own connection, read-only, with no busy timeout.
-        let conn = Connection::open_with_flags(kb.catalog(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let conn =
+            Connection::open_with_flags(kb.catalog(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
         let n: i64 = conn
-            .query_row("SELECT count(*) FROM gate_documents WHERE label_rank <= 2", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM gate_documents WHERE label_rank <= 2",
+                [],
+                |r| r.get(0),
+            )
             .expect("indexer read during scan");
         assert!(n >= 300);
         reads += 1;
     }
     let status = child.wait().unwrap();
     assert!(status.success());
-    assert!(reads > 0, "the scan ended before any read; make the tree bigger");
+    assert!(
+        reads > 0,
+        "the scan ended before any read; make the tree bigger"
+    );
 }
 
 fn email_tree_more(kb: &Kb, n: usize) {
     for i in 0..n {
-        kb.file(&format!("more{}/g{i}.md", i % 40), format!("Reply from user{i}.x@acme-widgets.io\n"));
+        kb.file(
+            &format!("more{}/g{i}.md", i % 40),
+            format!("Reply from user{i}.x@acme-widgets.io\n"),
+        );
     }
 }
 
@@ -152,7 +175,11 @@ fn a_second_scan_on_the_same_catalog_is_refused() {
         .spawn()
         .expect("python3");
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()), &mut line).unwrap();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
     assert_eq!(line.trim(), "locked");
     let r = kb.run(&["scan", "kb", "--quiet"]);
     let _ = holder.kill();
@@ -160,5 +187,8 @@ fn a_second_scan_on_the_same_catalog_is_refused() {
     assert_eq!(r.code(), 2);
     assert!(r.stderr().contains("another kbscan scan"), "{}", r.stderr());
     // Readers are not blocked by the lock.
-    assert_eq!(kb.run(&["gate", "--audience", "public", "kb/a.md"]).code(), 0);
+    assert_eq!(
+        kb.run(&["gate", "--audience", "public", "kb/a.md"]).code(),
+        0
+    );
 }

@@ -11,3 +11,5 @@ mod gate;
 mod history;
 // Crash safety and concurrency.
 mod crash;
+// The indexer's side: README snippet and examples/.
+mod examples;

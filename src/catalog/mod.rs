@@ -266,15 +266,28 @@ mod tests {
         }
         let cat = Catalog::open_rw(&path).unwrap();
         let (version, seen, label): (i32, i64, String) = (
-            cat.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap(),
             cat.conn()
-                .query_row("SELECT seen_scan FROM documents WHERE path = 'kb/a.md'", [], |r| r.get(0))
+                .pragma_query_value(None, "user_version", |r| r.get(0))
                 .unwrap(),
             cat.conn()
-                .query_row("SELECT label FROM gate_documents WHERE path = 'kb/a.md'", [], |r| r.get(0))
+                .query_row(
+                    "SELECT seen_scan FROM documents WHERE path = 'kb/a.md'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap(),
+            cat.conn()
+                .query_row(
+                    "SELECT label FROM gate_documents WHERE path = 'kb/a.md'",
+                    [],
+                    |r| r.get(0),
+                )
                 .unwrap(),
         );
-        assert_eq!((version, seen, label.as_str()), (SCHEMA_VERSION, 7, "internal"));
+        assert_eq!(
+            (version, seen, label.as_str()),
+            (SCHEMA_VERSION, 7, "internal")
+        );
         assert!(cat.review_state().unwrap().decisions.is_empty());
     }
 
