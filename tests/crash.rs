@@ -33,6 +33,12 @@ fn check_catalog(kb: &Kb) -> (usize, usize) {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    if version == 0 {
+        return (0, 0); // killed before the schema's transaction committed
+    }
     let mut stmt = conn
         .prepare(
             "SELECT d.path, d.label, (SELECT count(*) FROM findings f WHERE f.document_id = d.id) \
