@@ -13,3 +13,5 @@ mod history;
 mod crash;
 // The indexer's side: README snippet and examples/.
 mod examples;
+// The crawl: ignore files, globs, hidden, size limit, symlinks, permissions.
+mod walk;
