@@ -15,3 +15,5 @@ mod crash;
 mod examples;
 // The crawl: ignore files, globs, hidden, size limit, symlinks, permissions.
 mod walk;
+// No raw value in the catalog or any output.
+mod leak;

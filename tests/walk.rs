@@ -38,7 +38,11 @@ fn honours_gitignore_ignore_and_kbscanignore_unless_no_ignore() {
     let kb2 = Kb::new();
     kb2.file(".kbscanignore", "drafts/\n");
     kb2.file("drafts/d.md", "x\n");
-    assert_eq!(kb2.run(&["scan", "kb", "--quiet", "--no-ignore", "--hidden"]).code(), 0);
+    assert_eq!(
+        kb2.run(&["scan", "kb", "--quiet", "--no-ignore", "--hidden"])
+            .code(),
+        0
+    );
     assert_eq!(paths(&kb2), ["kb/.kbscanignore", "kb/drafts/d.md"]);
 }
 
@@ -49,13 +53,25 @@ fn include_and_exclude_globs() {
     kb.file("t/b.md", "x\n");
     kb.file("t/c.txt", "x\n");
     kb.file("archive/old.md", "x\n");
-    let r = kb.run(&["scan", "kb", "--quiet", "--include", "*.md", "--exclude", "archive"]);
+    let r = kb.run(&[
+        "scan",
+        "kb",
+        "--quiet",
+        "--include",
+        "*.md",
+        "--exclude",
+        "archive",
+    ]);
     assert_eq!(r.code(), 0, "{}", r.stderr());
     assert_eq!(paths(&kb), ["kb/a.md", "kb/t/b.md"]);
     let kb2 = Kb::new();
     kb2.file("tickets/2024/a.md", "x\n");
     kb2.file("wiki/b.md", "x\n");
-    assert_eq!(kb2.run(&["scan", "kb", "--quiet", "--include", "tickets/**"]).code(), 0);
+    assert_eq!(
+        kb2.run(&["scan", "kb", "--quiet", "--include", "tickets/**"])
+            .code(),
+        0
+    );
     assert_eq!(paths(&kb2), ["kb/tickets/2024/a.md"]);
 }
 
@@ -79,10 +95,22 @@ fn files_over_the_size_limit_are_recorded_as_skipped() {
     assert_eq!(r.code(), 0, "{}", r.stderr());
     let s = statuses(&kb);
     assert_eq!(s["kb/big.log"].0, "skipped");
-    assert!(s["kb/big.log"].1.as_deref().unwrap().starts_with("too-large"), "{s:?}");
+    assert!(
+        s["kb/big.log"]
+            .1
+            .as_deref()
+            .unwrap()
+            .starts_with("too-large"),
+        "{s:?}"
+    );
     assert_eq!(s["kb/small.md"].0, "ok");
     let gate = kb.run(&["gate", "--audience", "admin", "kb/big.log"]);
-    assert!(gate.stdout().starts_with("deny\tkb/big.log\tskipped:too-large"), "{}", gate.stdout());
+    assert!(
+        gate.stdout()
+            .starts_with("deny\tkb/big.log\tskipped:too-large"),
+        "{}",
+        gate.stdout()
+    );
 }
 
 #[cfg(unix)]
@@ -94,7 +122,11 @@ fn symlinks_are_not_followed_by_default_and_loops_are_recorded() {
     std::os::unix::fs::symlink(kb.root(), kb.root().join("real/loop")).unwrap();
     kb.scan();
     assert_eq!(paths(&kb), ["kb/real/a.md"]);
-    assert_eq!(kb.run(&["scan", "kb", "--quiet", "--follow-symlinks"]).code(), 0);
+    assert_eq!(
+        kb.run(&["scan", "kb", "--quiet", "--follow-symlinks"])
+            .code(),
+        0
+    );
     let s = statuses(&kb);
     assert_eq!(s["kb/link/a.md"].0, "ok", "{s:?}");
     let loops: Vec<_> = s
@@ -115,18 +147,31 @@ fn unreadable_files_and_folders_are_recorded_with_the_os_reason() {
     kb.file("closed/inner.md", "x\n");
     kb.file("open.md", "x\n");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    std::fs::set_permissions(kb.root().join("closed"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(
+        kb.root().join("closed"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
     let is_root = unsafe { libc::geteuid() } == 0;
     let r = if is_root {
         for p in [kb.dir.path().to_path_buf(), kb.root()] {
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o777)).unwrap();
         }
-        std::fs::set_permissions(kb.root().join("open.md"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(
+            kb.root().join("open.md"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
         let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_kbscan")])
-            .args(["scan", "kb", "--quiet"])
-            .env("KBSCAN_CATALOG", kb.catalog())
-            .current_dir(kb.dir.path());
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_kbscan"),
+        ])
+        .args(["scan", "kb", "--quiet"])
+        .env("KBSCAN_CATALOG", kb.catalog())
+        .current_dir(kb.dir.path());
         match c.output() {
             Ok(out) => crate::util::Run(out),
             Err(_) => {
@@ -141,9 +186,27 @@ fn unreadable_files_and_folders_are_recorded_with_the_os_reason() {
     let s = statuses(&kb);
     assert_eq!(s["kb/open.md"].0, "ok");
     assert_eq!(s["kb/locked.md"].0, "error");
-    assert!(s["kb/locked.md"].1.as_deref().unwrap().contains("ermission denied"), "{s:?}");
+    assert!(
+        s["kb/locked.md"]
+            .1
+            .as_deref()
+            .unwrap()
+            .contains("ermission denied"),
+        "{s:?}"
+    );
     assert_eq!(s["kb/closed"].0, "error", "{s:?}");
-    assert!(s["kb/closed"].1.as_deref().unwrap().contains("ermission denied"), "{s:?}");
+    assert!(
+        s["kb/closed"]
+            .1
+            .as_deref()
+            .unwrap()
+            .contains("ermission denied"),
+        "{s:?}"
+    );
     let gate = kb.run(&["gate", "--audience", "admin", "kb/locked.md"]);
-    assert!(gate.stdout().starts_with("deny\tkb/locked.md\terror:"), "{}", gate.stdout());
+    assert!(
+        gate.stdout().starts_with("deny\tkb/locked.md\terror:"),
+        "{}",
+        gate.stdout()
+    );
 }
