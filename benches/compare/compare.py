@@ -134,8 +134,9 @@ def run_detect_secrets(items):
 def run_kbscan(binary, root):
     binary = Path(binary).resolve()
     if not binary.is_file() or not os.access(binary, os.X_OK):
-        sys.exit(f"error: kbscan binary not found or not executable: {binary}\n"
-                 "       build it with `cargo build --release` or pass --peers-only")
+        print(f"error: kbscan binary not found or not executable: {binary}\n"
+              "       build it with `cargo build --release` or pass --peers-only", file=sys.stderr)
+        sys.exit(2)
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Path(tmp) / "eval.db"
         start = time.perf_counter()
@@ -143,11 +144,13 @@ def run_kbscan(binary, root):
                               capture_output=True, text=True)
         elapsed = time.perf_counter() - start
         if scan.returncode not in (0, 1):
-            sys.exit(f"error: kbscan scan exited {scan.returncode}:\n{scan.stderr}")
+            print(f"error: kbscan scan exited {scan.returncode}:\n{scan.stderr}", file=sys.stderr)
+            sys.exit(2)
         exp = subprocess.run([str(binary), "export", "--catalog", str(catalog), "--format", "jsonl"], cwd=root,
                              capture_output=True, text=True)
         if exp.returncode != 0:
-            sys.exit(f"error: kbscan export exited {exp.returncode}:\n{exp.stderr}")
+            print(f"error: kbscan export exited {exp.returncode}:\n{exp.stderr}", file=sys.stderr)
+            sys.exit(2)
     preds, labels, status = {}, {}, {}
     for line in exp.stdout.splitlines():
         if not line.strip():
@@ -195,7 +198,8 @@ def main():
     tools = {}  # name -> (preds, seconds, covered scopes)
     if not a.peers_only:
         if not a.kbscan:
-            sys.exit("error: pass --kbscan PATH/TO/kbscan (or --peers-only)")
+            print("error: pass --kbscan PATH/TO/kbscan (or --peers-only)", file=sys.stderr)
+            sys.exit(2)
         preds, secs, labels, status = run_kbscan(a.kbscan, root)
         tools["kbscan"] = (preds, secs, set(FAMILIES) | set(PII_KINDS))
     p, s = run_presidio(items, a.presidio_threshold)

@@ -2,7 +2,7 @@
 # Compares kbscan with Presidio (pattern recognizers) and detect-secrets on the
 # labelled corpus in fixtures/eval and prints a markdown table (see README.md).
 #
-#   benches/compare/run.sh --kbscan target/release/kbscan [--errors N] [--json-out FILE]
+#   benches/compare/run.sh [--kbscan target/release/kbscan] [--errors N] [--json-out FILE]
 #   benches/compare/run.sh --peers-only
 #
 # The venv lives in $KBSCAN_COMPARE_VENV (default target/compare-venv) and is
@@ -14,6 +14,9 @@ venv="${KBSCAN_COMPARE_VENV:-$repo/target/compare-venv}"
 python="${PYTHON:-python3}"
 
 args=("$@")
+if [[ " ${args[*]} " != *" --kbscan "* && " ${args[*]} " != *" --peers-only "* ]]; then
+  args+=(--kbscan "$repo/target/release/kbscan")  # the default build; fails clearly below when absent
+fi
 for ((i = 0; i < ${#args[@]}; i++)); do
   if [[ "${args[i]}" == "--kbscan" ]]; then
     bin="${args[i + 1]:-}"
@@ -36,4 +39,4 @@ fi
 # tldextract (used by Presidio's e-mail recognizer) must not try to fetch the public suffix list.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS=""
 cd "$repo"
-exec "$venv/bin/python" "$here/compare.py" --corpus "$repo/fixtures/eval" "$@"
+exec "$venv/bin/python" "$here/compare.py" --corpus "$repo/fixtures/eval" "${args[@]}"
