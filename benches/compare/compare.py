@@ -131,6 +131,20 @@ def run_detect_secrets(items):
 
 # ---------------------------------------------------------------- kbscan
 
+def read_export(lines):
+    """Predictions, labels and statuses from `kbscan export --format jsonl` output."""
+    preds, labels, status = {}, {}, {}
+    for line in lines:
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        path = row["path"].removeprefix("./")
+        preds[path] = {c if c.startswith("pii.") else family(c) for c in row.get("categories", [])}
+        labels[path] = row.get("label")
+        status[path] = row.get("status")
+    return preds, labels, status
+
+
 def run_kbscan(binary, root):
     binary = Path(binary).resolve()
     if not binary.is_file() or not os.access(binary, os.X_OK):
@@ -151,18 +165,7 @@ def run_kbscan(binary, root):
         if exp.returncode != 0:
             print(f"error: kbscan export exited {exp.returncode}:\n{exp.stderr}", file=sys.stderr)
             sys.exit(2)
-    preds, labels, status = {}, {}, {}
-    for line in exp.stdout.splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        path = row["path"]
-        for pre in ("./",):
-            if path.startswith(pre):
-                path = path[len(pre):]
-        preds[path] = {c if c.startswith("pii.") else family(c) for c in row.get("categories", [])}
-        labels[path] = row.get("label")
-        status[path] = row.get("status")
+    preds, labels, status = read_export(exp.stdout.splitlines())
     return preds, elapsed, labels, status
 
 
@@ -186,7 +189,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", default="fixtures/eval", type=Path)
     ap.add_argument("--kbscan", help="path to the kbscan binary")
+    ap.add_argument("--kbscan-jsonl", type=Path, help="score an existing `kbscan export --format jsonl` file "
+                    "(made from a scan of fixtures/eval/docs run inside fixtures/eval) instead of running kbscan")
     ap.add_argument("--peers-only", action="store_true", help="run Presidio and detect-secrets only")
+    ap.add_argument("--no-peers", action="store_true", help="score kbscan only")
     ap.add_argument("--presidio-threshold", type=float, default=0.4)
     ap.add_argument("--json-out", type=Path, help="also write per-tool predictions and scores here")
     ap.add_argument("--errors", type=int, default=0, metavar="N", help="list up to N misses per tool and scope on stderr")
@@ -196,16 +202,20 @@ def main():
     mb = sum(len(t.encode()) for _, _, t, _ in items) / 1e6
 
     tools = {}  # name -> (preds, seconds, covered scopes)
-    if not a.peers_only:
+    if a.kbscan_jsonl:
+        preds, labels, status = read_export(a.kbscan_jsonl.read_text().splitlines())
+        tools["kbscan"] = (preds, None, set(FAMILIES) | set(PII_KINDS))
+    elif not a.peers_only:
         if not a.kbscan:
             print("error: pass --kbscan PATH/TO/kbscan (or --peers-only)", file=sys.stderr)
             sys.exit(2)
         preds, secs, labels, status = run_kbscan(a.kbscan, root)
         tools["kbscan"] = (preds, secs, set(FAMILIES) | set(PII_KINDS))
-    p, s = run_presidio(items, a.presidio_threshold)
-    tools["Presidio"] = (p, s, {"pii"} | set(PRESIDIO_KINDS))
-    p, s = run_detect_secrets(items)
-    tools["detect-secrets"] = (p, s, {"secret"})
+    if not a.no_peers:
+        p, s = run_presidio(items, a.presidio_threshold)
+        tools["Presidio"] = (p, s, {"pii"} | set(PRESIDIO_KINDS))
+        p, s = run_detect_secrets(items)
+        tools["detect-secrets"] = (p, s, {"secret"})
 
     names = list(tools)
     out = []
@@ -236,7 +246,10 @@ def main():
     out.append("| --- | ---: | ---: |")
     for n in names:
         secs = tools[n][1]
-        out.append(f"| {n} | {secs:.2f} | {mb / secs if secs else float('inf'):.2f} |")
+        if secs is None:
+            out.append(f"| {n} | (not run) | — |")
+        else:
+            out.append(f"| {n} | {secs:.2f} | {mb / secs if secs else float('inf'):.2f} |")
     out.append("")
     out.append(f"Presidio {version('presidio-analyzer')}: pattern recognizers only (no NER model), in-text context words on, "
                f"score >= {a.presidio_threshold}; UK NINO/passport/postcode recognizers switched on. "

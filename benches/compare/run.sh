@@ -4,6 +4,7 @@
 #
 #   benches/compare/run.sh [--kbscan target/release/kbscan] [--errors N] [--json-out FILE]
 #   benches/compare/run.sh --peers-only
+#   benches/compare/run.sh --kbscan-jsonl export.jsonl [--no-peers]
 #
 # The venv lives in $KBSCAN_COMPARE_VENV (default target/compare-venv) and is
 # reused; delete it to reinstall.
@@ -14,7 +15,7 @@ venv="${KBSCAN_COMPARE_VENV:-$repo/target/compare-venv}"
 python="${PYTHON:-python3}"
 
 args=("$@")
-if [[ " ${args[*]} " != *" --kbscan "* && " ${args[*]} " != *" --peers-only "* ]]; then
+if [[ " ${args[*]} " != *" --kbscan "* && " ${args[*]} " != *" --peers-only "* && " ${args[*]} " != *" --kbscan-jsonl "* ]]; then
   args+=(--kbscan "$repo/target/release/kbscan")  # the default build; fails clearly below when absent
 fi
 for ((i = 0; i < ${#args[@]}; i++)); do
