@@ -17,3 +17,5 @@ mod examples;
 mod walk;
 // No raw value in the catalog or any output.
 mod leak;
+// Detection quality on the labelled evaluation corpus.
+mod eval;
