@@ -19,3 +19,5 @@ mod walk;
 mod leak;
 // Detection quality on the labelled evaluation corpus.
 mod eval;
+// End to end on the shipped knowledge base and its truth file.
+mod kb;
