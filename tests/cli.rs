@@ -104,3 +104,66 @@ fn json_summary_counts_labels_and_statuses() {
     assert_eq!(s["by_label"]["public"], 1);
     assert_eq!(s["by_status"]["ok"], 2);
 }
+
+#[test]
+fn built_in_rules_pass_their_own_examples() {
+    let kb = Kb::new();
+    let r = kb.run(&["rules", "test"]);
+    assert_eq!(r.code(), 0, "{}{}", r.stdout(), r.stderr());
+    assert!(r.stdout().contains(" 0 failed"), "{}", r.stdout());
+}
+
+#[test]
+fn a_rule_without_negative_examples_fails_rules_test() {
+    let kb = Kb::new();
+    let dir = kb.dir.path().join("rules");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("custom.toml"),
+        r#"[[rule]]
+id = "internal.project_falcon"
+name = "Project Falcon"
+category = "internal.codename"
+description = "Mentions of an unannounced project."
+phrases = ["project falcon"]
+examples = ["Status of Project Falcon: on track"]
+negative_examples = []
+"#,
+    )
+    .unwrap();
+    let r = kb.run(&["rules", "test", "--rules", dir.to_str().unwrap()]);
+    assert_eq!(r.code(), 1, "{}{}", r.stdout(), r.stderr());
+    assert!(
+        r.stdout().contains("internal.project_falcon"),
+        "{}",
+        r.stdout()
+    );
+}
+
+#[test]
+fn rules_list_documents_every_rule() {
+    let kb = Kb::new();
+    let r = kb.run(&["rules", "list", "--json"]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let rules: Vec<serde_json::Value> = r
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(rules.len() >= 60, "{} rules", rules.len());
+    for rule in &rules {
+        for key in [
+            "id",
+            "category",
+            "description",
+            "examples",
+            "negative_examples",
+        ] {
+            assert!(
+                rule.get(key).is_some_and(|v| !v.is_null()),
+                "{key} missing in {rule}"
+            );
+        }
+        assert!(!rule["examples"].as_array().unwrap().is_empty(), "{rule}");
+    }
+}
