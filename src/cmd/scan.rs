@@ -266,7 +266,9 @@ impl Worker {
                 WriteOp::Documents(vec![record])
             }
         };
-        ctx.progress.set_message(ctx.summary.progress_message());
+        if !ctx.progress.is_hidden() {
+            ctx.progress.set_message(ctx.summary.progress_message());
+        }
         // The writer only disappears when it failed; finish() reports why.
         sender.send(op).is_ok()
     }

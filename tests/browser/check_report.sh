@@ -11,7 +11,6 @@ cargo build --release --quiet
 out=target/report-check
 rm -rf "$out" && mkdir -p "$out/kb"
 cp -r fixtures/kb/. "$out/kb/"
-kb=target/release/kbscan
 ( cd "$out" && ../release/kbscan scan kb --quiet --catalog k.db || true
   printf 'Updated contact: jane.roe@acme-widgets.io\n' >> kb/wiki/faq.md 2>/dev/null || printf 'x\n' > kb/new.md
   ../release/kbscan scan kb --quiet --catalog k.db || true
