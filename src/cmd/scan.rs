@@ -22,7 +22,7 @@ use crossbeam_channel::Sender;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,6 +43,11 @@ struct ScanContext {
     fingerprint_key: [u8; 32],
     review: ReviewState,
     full: bool,
+    /// Each root as given and its canonical form, so a file's canonical path
+    /// is a join, not a realpath syscall per file (only symlinks that the
+    /// walk follows can make the two differ below a root).
+    canonical_roots: Vec<(PathBuf, PathBuf)>,
+    follow_symlinks: bool,
     summary: SummaryCollector,
     progress: ProgressBar,
     stop: Arc<AtomicBool>,
@@ -97,6 +102,12 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         fingerprint_key,
         review,
         full: args.full,
+        canonical_roots: args
+            .roots
+            .iter()
+            .filter_map(|r| Some((r.clone(), std::fs::canonicalize(r).ok()?)))
+            .collect(),
+        follow_symlinks: args.follow_symlinks,
         summary: SummaryCollector::default(),
         progress: progress_bar(args.quiet),
         stop: stop.clone(),
@@ -349,8 +360,8 @@ impl Worker {
 
     fn scan_file(&mut self, ctx: &ScanContext, c: &Candidate) -> Vec<DocRecord> {
         let path = c.path.to_string_lossy().into_owned();
-        let real_path = std::fs::canonicalize(&c.path)
-            .ok()
+        let real_path = ctx
+            .real_path(&c.path)
             .map(|p| p.to_string_lossy().into_owned());
         let mut collector = Collector {
             ctx,
@@ -383,6 +394,24 @@ impl Worker {
         let mut records = collector.done;
         records.push(record);
         records
+    }
+}
+
+impl ScanContext {
+    /// The canonical absolute path of a walked file.
+    fn real_path(&self, path: &Path) -> Option<PathBuf> {
+        if !self.follow_symlinks {
+            for (root, canonical) in &self.canonical_roots {
+                if let Ok(rel) = path.strip_prefix(root) {
+                    return Some(if rel.as_os_str().is_empty() {
+                        canonical.clone()
+                    } else {
+                        canonical.join(rel)
+                    });
+                }
+            }
+        }
+        std::fs::canonicalize(path).ok()
     }
 }
 
