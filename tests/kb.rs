@@ -30,7 +30,8 @@ fn every_fixture_gets_its_expected_label_categories_and_locations() {
     .unwrap();
     let kb = Kb::new();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kbscan"))
-        .args(["scan", "kb", "--quiet", "--catalog"])
+        // --hidden: the truth covers dotfiles too (ops/.env).
+        .args(["scan", "kb", "--quiet", "--hidden", "--catalog"])
         .arg(kb.catalog())
         .current_dir(&fixtures)
         .output()
@@ -90,6 +91,14 @@ fn every_fixture_gets_its_expected_label_categories_and_locations() {
                 "{path}: status {} ({})",
                 got["status"], got["error"]
             ));
+        }
+        for note in want["notes"].as_array().into_iter().flatten() {
+            if !got["notes"].as_array().is_some_and(|n| n.contains(note)) {
+                problems.push(format!(
+                    "{path}: note {note} missing (notes {})",
+                    got["notes"]
+                ));
+            }
         }
         if let Some(status) = want.get("status").and_then(Value::as_str) {
             if got["status"] != status {
