@@ -14,7 +14,9 @@
 //! other than stored/deflate as `Error(Unsupported)`. A `.gz` payload is the
 //! same document (no `enter`), one nesting level deeper.
 
-use super::dispatch::{contained, extract_reader, io_error, outcome, Counting, Ctx, Members, Metered, Res};
+use super::dispatch::{
+    contained, extract_reader, io_error, outcome, Counting, Ctx, Members, Metered, Res,
+};
 use super::sheet::{self, Book};
 use super::worker::guard;
 use super::{office, ExtractError, Outcome, Visitor};
@@ -30,9 +32,13 @@ const MAX_MIMETYPE: u64 = 256;
 
 fn zip_error(e: ZipError) -> ExtractError {
     match e {
-        ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED) | ZipError::InvalidPassword => ExtractError::Encrypted,
+        ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED) | ZipError::InvalidPassword => {
+            ExtractError::Encrypted
+        }
         ZipError::Io(io) => io_error(io),
-        ZipError::CompressionMethodNotSupported(m) => ExtractError::Unsupported(format!("zip compression method {m}")),
+        ZipError::CompressionMethodNotSupported(m) => {
+            ExtractError::Unsupported(format!("zip compression method {m}"))
+        }
         ZipError::UnsupportedArchive(what) => ExtractError::Unsupported(format!("zip: {what}")),
         other => ExtractError::Corrupt(format!("zip: {other}")),
     }
@@ -56,7 +62,11 @@ pub(crate) fn zip_family(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visit
         return outcome(office::pptx(ctx, &mut zip, v));
     }
     if has(&zip, "xl/workbook.xml") || has(&zip, "xl/workbook.bin") {
-        let book = if has(&zip, "xl/workbook.bin") { Book::Xlsb } else { Book::Xlsx };
+        let book = if has(&zip, "xl/workbook.bin") {
+            Book::Xlsb
+        } else {
+            Book::Xlsx
+        };
         return outcome(precheck(ctx, &mut zip).and_then(|()| sheet::extract(ctx, book, bytes, v)));
     }
     if let Some(mime) = odf_mimetype(ctx, &mut zip) {
@@ -64,7 +74,9 @@ pub(crate) fn zip_family(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visit
             return Outcome::Error(ExtractError::Encrypted);
         }
         if mime.ends_with(".spreadsheet") || mime.ends_with(".spreadsheet-template") {
-            return outcome(precheck(ctx, &mut zip).and_then(|()| sheet::extract(ctx, Book::Ods, bytes, v)));
+            return outcome(
+                precheck(ctx, &mut zip).and_then(|()| sheet::extract(ctx, Book::Ods, bytes, v)),
+            );
         }
         if mime.starts_with("application/vnd.oasis.opendocument.") {
             return outcome(office::odf(ctx, &mut zip, v));
@@ -117,7 +129,11 @@ fn precheck<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) -> Res<()> {
 }
 
 /// Every file member of a plain zip archive, as contained documents.
-fn members<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dyn Visitor) -> Res<Vec<String>> {
+fn members<R: Read + Seek>(
+    ctx: &Ctx,
+    zip: &mut ZipArchive<R>,
+    v: &mut dyn Visitor,
+) -> Res<Vec<String>> {
     if zip.len() as u64 > ctx.budgets().max_entries {
         return Err(ExtractError::Budget("entries"));
     }
@@ -129,13 +145,22 @@ fn members<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dyn Visit
                 Ok(n) => n.into_owned(),
                 Err(_) => String::from_utf8_lossy(f.name_raw()).into_owned(),
             };
-            (name, f.is_dir(), f.encrypted(), f.size(), f.compressed_size(), f.compression())
+            (
+                name,
+                f.is_dir(),
+                f.encrypted(),
+                f.size(),
+                f.compressed_size(),
+                f.compression(),
+            )
         });
         let (name, is_dir, encrypted, size, csize, method) = match meta {
             Ok(m) => m,
             Err(e) => {
                 let e = zip_error(e);
-                let o = contained(ctx, &format!("entry-{}", i + 1), v, |_, _, _| Outcome::Error(e));
+                let o = contained(ctx, &format!("entry-{}", i + 1), v, |_, _, _| {
+                    Outcome::Error(e)
+                });
                 folded.add(&o)?;
                 continue;
             }
@@ -147,8 +172,13 @@ fn members<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dyn Visit
             if encrypted {
                 return Outcome::Error(ExtractError::Encrypted);
             }
-            if !matches!(method, CompressionMethod::Stored | CompressionMethod::Deflated) {
-                return Outcome::Error(ExtractError::Unsupported(format!("zip compression method {method}")));
+            if !matches!(
+                method,
+                CompressionMethod::Stored | CompressionMethod::Deflated
+            ) {
+                return Outcome::Error(ExtractError::Unsupported(format!(
+                    "zip compression method {method}"
+                )));
             }
             if let Err(e) = ctx.check_declared(size, csize) {
                 return Outcome::Error(e);
@@ -166,7 +196,10 @@ fn members<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dyn Visit
 /// A gzip stream: its payload is read as this same document.
 pub(crate) fn gzip(ctx: &Ctx, name: &str, r: &mut dyn Read, v: &mut dyn Visitor) -> Outcome {
     let count = Rc::new(Cell::new(0u64));
-    let decoder = flate2::read::MultiGzDecoder::new(Counting { inner: r, count: count.clone() });
+    let decoder = flate2::read::MultiGzDecoder::new(Counting {
+        inner: r,
+        count: count.clone(),
+    });
     let mut payload = Metered::new(decoder, ctx).with_input_counter(count);
     let lower = name.to_ascii_lowercase();
     let inner = if lower.ends_with(".tgz") {
@@ -204,7 +237,9 @@ pub(crate) fn tar(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Res<Vec<S
             continue;
         }
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let o = contained(ctx, &name, v, |ctx, name, v| extract_reader(ctx, name, &mut entry, v));
+        let o = contained(ctx, &name, v, |ctx, name, v| {
+            extract_reader(ctx, name, &mut entry, v)
+        });
         folded.add(&o)?;
     }
     folded.finish()

@@ -36,7 +36,13 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub fn new(cfg: ExtractConfig, deadline: Instant, cancel: Arc<AtomicBool>) -> Self {
-        Ctx { cfg, deadline, cancel, expanded: Cell::new(0), depth: Cell::new(0) }
+        Ctx {
+            cfg,
+            deadline,
+            cancel,
+            expanded: Cell::new(0),
+            depth: Cell::new(0),
+        }
     }
 
     pub fn budgets(&self) -> &Budgets {
@@ -100,7 +106,11 @@ impl Ctx {
         }
         let mut buf = Vec::with_capacity(size as usize);
         let mut metered = Metered::new(r, self);
-        metered.by_ref().take(limit + 1).read_to_end(&mut buf).map_err(io_error)?;
+        metered
+            .by_ref()
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .map_err(io_error)?;
         if buf.len() as u64 > limit {
             return Err(ExtractError::Budget("member-size"));
         }
@@ -120,7 +130,12 @@ pub(crate) struct Metered<'a, R> {
 
 impl<'a, R: Read> Metered<'a, R> {
     pub fn new(inner: R, ctx: &'a Ctx) -> Self {
-        Metered { inner, ctx, input: None, out: 0 }
+        Metered {
+            inner,
+            ctx,
+            input: None,
+            out: 0,
+        }
     }
 
     pub fn with_input_counter(mut self, input: Rc<Cell<u64>>) -> Self {
@@ -136,7 +151,9 @@ impl<R: Read> Read for Metered<'_, R> {
         self.out += n as u64;
         self.ctx.charge(n as u64).map_err(io::Error::other)?;
         if let Some(input) = &self.input {
-            if self.out > RATIO_FLOOR && self.out / input.get().max(1) > self.ctx.budgets().max_ratio {
+            if self.out > RATIO_FLOOR
+                && self.out / input.get().max(1) > self.ctx.budgets().max_ratio
+            {
                 return Err(io::Error::other(ExtractError::Budget("ratio")));
             }
         }
@@ -188,12 +205,23 @@ fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
 
 /// A top-level input: like [`extract_reader`], but documents that must sit
 /// in memory may use up to `max_in_memory` and are skipped above it.
-pub(crate) fn extract_top(ctx: &Ctx, name: &str, r: &mut dyn Read, size: Option<u64>, v: &mut dyn Visitor) -> Outcome {
+pub(crate) fn extract_top(
+    ctx: &Ctx,
+    name: &str,
+    r: &mut dyn Read,
+    size: Option<u64>,
+    v: &mut dyn Visitor,
+) -> Outcome {
     read_and_extract(ctx, name, r, size, true, v)
 }
 
 /// A contained input (archive member, decompressed stream).
-pub(crate) fn extract_reader(ctx: &Ctx, name: &str, r: &mut dyn Read, v: &mut dyn Visitor) -> Outcome {
+pub(crate) fn extract_reader(
+    ctx: &Ctx,
+    name: &str,
+    r: &mut dyn Read,
+    v: &mut dyn Visitor,
+) -> Outcome {
     read_and_extract(ctx, name, r, None, false, v)
 }
 
@@ -217,10 +245,17 @@ fn read_and_extract(
     if kind == Kind::Binary {
         return Outcome::Skipped("binary".into());
     }
-    let limit = if top { ctx.cfg.max_in_memory } else { ctx.budgets().max_member_size };
+    let limit = if top {
+        ctx.cfg.max_in_memory
+    } else {
+        ctx.budgets().max_member_size
+    };
     let too_large = || {
         if top {
-            Outcome::Skipped(format!("too-large: over {limit} bytes for a {} file", kind.name()))
+            Outcome::Skipped(format!(
+                "too-large: over {limit} bytes for a {} file",
+                kind.name()
+            ))
         } else {
             Outcome::Error(ExtractError::Budget("member-size"))
         }
@@ -229,7 +264,10 @@ fn read_and_extract(
         return too_large();
     }
     let mut buf = head;
-    if let Err(e) = r.take((limit + 1).saturating_sub(buf.len() as u64)).read_to_end(&mut buf) {
+    if let Err(e) = r
+        .take((limit + 1).saturating_sub(buf.len() as u64))
+        .read_to_end(&mut buf)
+    {
         return Outcome::Error(io_error(e));
     }
     if buf.len() as u64 > limit {
@@ -249,7 +287,9 @@ fn extract_kind(ctx: &Ctx, name: &str, kind: Kind, bytes: &[u8], v: &mut dyn Vis
         return Outcome::Error(e);
     }
     let result = guard(|| match kind {
-        Kind::Empty => Outcome::Ok { notes: vec!["no-text".into()] },
+        Kind::Empty => Outcome::Ok {
+            notes: vec!["no-text".into()],
+        },
         Kind::Binary => Outcome::Skipped("binary".into()),
         Kind::Pdf => outcome(pdf::extract(ctx, bytes, v)),
         Kind::Zip => archive::zip_family(ctx, name, bytes, v),
@@ -308,7 +348,11 @@ pub(crate) struct Members {
 
 impl Members {
     pub fn new(what: &'static str) -> Self {
-        Members { what, notes: Vec::new(), failed: None }
+        Members {
+            what,
+            notes: Vec::new(),
+            failed: None,
+        }
     }
 
     /// Records one member's outcome; `Err` means stop reading the container.
@@ -316,9 +360,10 @@ impl Members {
         let note = match o {
             Outcome::Ok { .. } | Outcome::Skipped(_) => return Ok(()),
             Outcome::Error(ExtractError::Encrypted) => format!("partial: encrypted {}", self.what),
-            Outcome::Error(e @ (ExtractError::Timeout | ExtractError::Budget("expanded-bytes" | "entries" | "depth"))) => {
-                return Err(e.clone())
-            }
+            Outcome::Error(
+                e @ (ExtractError::Timeout
+                | ExtractError::Budget("expanded-bytes" | "entries" | "depth")),
+            ) => return Err(e.clone()),
             Outcome::Error(e @ ExtractError::Budget(_)) => {
                 self.failed.get_or_insert_with(|| e.clone());
                 return Ok(());

@@ -17,7 +17,7 @@
 //! contained document named `<n>-<subject>`.
 
 use super::dispatch::{contained, extract_slice, io_error, outcome, Ctx, Members, Res};
-use super::text::{decode_all, detect, Enc, Chunker};
+use super::text::{decode_all, detect, Chunker, Enc};
 use super::{ExtractError, Location, Outcome, TextPart, Visitor};
 use mail_parser::{Address, Message, MessageParser, MimeHeaders, PartType};
 use std::io::{BufRead, BufReader, Read};
@@ -55,7 +55,9 @@ fn addresses(a: &Address<'_>) -> String {
 fn is_encrypted_part(part: &mail_parser::MessagePart<'_>) -> bool {
     let by_type = part.content_type().is_some_and(|ct| {
         let full = format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase();
-        full == "application/pkcs7-mime" || full == "application/x-pkcs7-mime" || full == "application/pgp-encrypted"
+        full == "application/pkcs7-mime"
+            || full == "application/x-pkcs7-mime"
+            || full == "application/pgp-encrypted"
     });
     let by_name = part.attachment_name().is_some_and(|n| {
         let n = n.to_ascii_lowercase();
@@ -69,10 +71,19 @@ fn read_message(ctx: &Ctx, msg: &Message<'_>, v: &mut dyn Visitor) -> Res<Vec<St
     let mut header = |name: &str, text: String, v: &mut dyn Visitor| {
         if !text.trim().is_empty() {
             saw = true;
-            v.text(TextPart::new(&text, Location::Section { name: name.into() }));
+            v.text(TextPart::new(
+                &text,
+                Location::Section { name: name.into() },
+            ));
         }
     };
-    for (name, value) in [("From", msg.from()), ("To", msg.to()), ("Cc", msg.cc()), ("Bcc", msg.bcc()), ("Reply-To", msg.reply_to())] {
+    for (name, value) in [
+        ("From", msg.from()),
+        ("To", msg.to()),
+        ("Cc", msg.cc()),
+        ("Bcc", msg.bcc()),
+        ("Reply-To", msg.reply_to()),
+    ] {
         if let Some(a) = value {
             header(name, addresses(a), v);
         }
@@ -106,7 +117,10 @@ fn read_message(ctx: &Ctx, msg: &Message<'_>, v: &mut dyn Visitor) -> Res<Vec<St
         if i as u64 >= ctx.budgets().max_entries {
             return Err(ExtractError::Budget("entries"));
         }
-        let name = part.attachment_name().map(str::to_owned).unwrap_or_else(|| default_name(part, i));
+        let name = part
+            .attachment_name()
+            .map(str::to_owned)
+            .unwrap_or_else(|| default_name(part, i));
         let encrypted = is_encrypted_part(part);
         let o = contained(ctx, &name, v, |ctx, name, v| {
             if encrypted {
@@ -117,7 +131,9 @@ fn read_message(ctx: &Ctx, msg: &Message<'_>, v: &mut dyn Visitor) -> Res<Vec<St
                 PartType::Binary(b) | PartType::InlineBinary(b) => extract_slice(ctx, name, b, v),
                 PartType::Text(t) => extract_slice(ctx, name, t.as_bytes(), v),
                 PartType::Html(h) => extract_slice(ctx, name, h.as_bytes(), v),
-                PartType::Multipart(_) => Outcome::Ok { notes: vec!["no-text".into()] },
+                PartType::Multipart(_) => Outcome::Ok {
+                    notes: vec!["no-text".into()],
+                },
             }
         });
         if encrypted {
@@ -129,7 +145,9 @@ fn read_message(ctx: &Ctx, msg: &Message<'_>, v: &mut dyn Visitor) -> Res<Vec<St
     }
     // Body parts in the bodies lists are named parts too (HTML shown as
     // text); encrypted bodies are caught above as attachments.
-    let pgp_body = msg.text_bodies().any(|p| matches!(&p.body, PartType::Text(t) if t.contains("-----BEGIN PGP MESSAGE-----")));
+    let pgp_body = msg
+        .text_bodies()
+        .any(|p| matches!(&p.body, PartType::Text(t) if t.contains("-----BEGIN PGP MESSAGE-----")));
     let readable_body = body_text && !pgp_body;
     if (encrypted_parts > 0 || pgp_body) && !readable_body && other_parts == 0 {
         return Err(ExtractError::Encrypted);
@@ -163,7 +181,11 @@ pub(crate) fn mbox(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Res<Vec<
     let mut line = Vec::new();
     loop {
         line.clear();
-        let got = reader.by_ref().take(1 << 20).read_until(b'\n', &mut line).map_err(io_error)?;
+        let got = reader
+            .by_ref()
+            .take(1 << 20)
+            .read_until(b'\n', &mut line)
+            .map_err(io_error)?;
         let boundary = got == 0 || line.starts_with(b"From ");
         if boundary && (!message.iter().all(u8::is_ascii_whitespace) || oversize) {
             ctx.check()?;
@@ -187,7 +209,10 @@ pub(crate) fn mbox(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Res<Vec<
             continue;
         }
         // mboxrd: ">From " lines had one '>' added.
-        let unquoted = line.iter().position(|&b| b != b'>').is_some_and(|i| i > 0 && line[i..].starts_with(b"From "));
+        let unquoted = line
+            .iter()
+            .position(|&b| b != b'>')
+            .is_some_and(|i| i > 0 && line[i..].starts_with(b"From "));
         message.extend_from_slice(if unquoted { &line[1..] } else { &line });
     }
     if count == 0 {
@@ -197,7 +222,11 @@ pub(crate) fn mbox(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Res<Vec<
 }
 
 fn one_message(ctx: &Ctx, n: u64, raw: &[u8], oversize: bool, v: &mut dyn Visitor) -> Outcome {
-    let parsed = if oversize { None } else { MessageParser::default().parse(raw) };
+    let parsed = if oversize {
+        None
+    } else {
+        MessageParser::default().parse(raw)
+    };
     let subject: String = parsed
         .as_ref()
         .and_then(|m| m.subject())
@@ -206,7 +235,11 @@ fn one_message(ctx: &Ctx, n: u64, raw: &[u8], oversize: bool, v: &mut dyn Visito
         .map(|c| if c == '/' || c == '\\' { '_' } else { c })
         .take(80)
         .collect();
-    let name = if subject.trim().is_empty() { format!("{n}") } else { format!("{n}-{}", subject.trim()) };
+    let name = if subject.trim().is_empty() {
+        format!("{n}")
+    } else {
+        format!("{n}-{}", subject.trim())
+    };
     contained(ctx, &name, v, |ctx, _, v| {
         if oversize {
             return Outcome::Error(ExtractError::Budget("member-size"));

@@ -25,7 +25,11 @@ pub(crate) fn extract_html(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Outc
     let text = nanohtml2text::html2text(&html);
     let mut chunker = Chunker::new(&ctx.cfg, v);
     chunker.push(&text);
-    let notes = if chunker.finish() { vec![] } else { vec!["no-text".into()] };
+    let notes = if chunker.finish() {
+        vec![]
+    } else {
+        vec!["no-text".into()]
+    };
     Outcome::Ok { notes }
 }
 
@@ -60,7 +64,11 @@ pub(crate) fn stream_xml(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Ou
     }
     let mut chunker = Chunker::new(&ctx.cfg, v);
     chunker.push(&text);
-    let notes = if chunker.finish() { vec![] } else { vec!["no-text".into()] };
+    let notes = if chunker.finish() {
+        vec![]
+    } else {
+        vec!["no-text".into()]
+    };
     Outcome::Ok { notes }
 }
 
@@ -71,7 +79,7 @@ fn xml_text(ctx: &Ctx, xml: &str, out: &mut String) -> Res<Result<(), quick_xml:
     let mut events = 0u32;
     loop {
         events = events.wrapping_add(1);
-        if events % 4096 == 0 {
+        if events.is_multiple_of(4096) {
             ctx.check()?;
         }
         let event = match reader.read_event() {
@@ -80,16 +88,20 @@ fn xml_text(ctx: &Ctx, xml: &str, out: &mut String) -> Res<Result<(), quick_xml:
         };
         match event {
             Event::Start(e) | Event::Empty(e) => {
+                separate(out, ' ');
                 for attr in e.attributes().flatten() {
                     if attr.key.as_ref().starts_with("xmlns") {
                         continue;
                     }
-                    let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).unwrap_or(attr.value.clone());
+                    let value = attr
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .unwrap_or(attr.value.clone());
                     if !value.trim().is_empty() {
                         separate(out, ' ');
                         out.push_str(&value);
                     }
                 }
+                separate(out, ' ');
             }
             Event::Text(t) => out.push_str(&t.xml10_content()),
             Event::CData(t) => out.push_str(&t.xml10_content()),

@@ -118,7 +118,12 @@ pub struct TextPart<'a> {
 impl<'a> TextPart<'a> {
     /// A whole, unchunked part.
     pub fn new(text: &'a str, location: Location) -> Self {
-        TextPart { text, location, context: None, report: 0..text.len() }
+        TextPart {
+            text,
+            location,
+            context: None,
+            report: 0..text.len(),
+        }
     }
 }
 
@@ -258,7 +263,12 @@ pub fn extract_file(path: &Path, cfg: &ExtractConfig, visitor: &mut dyn Visitor)
 /// Same for in-memory bytes with a display name (used by tests, fuzz
 /// targets and recursion). The name's extension is the second opinion after
 /// the magic bytes.
-pub fn extract_bytes(name: &str, bytes: &[u8], cfg: &ExtractConfig, visitor: &mut dyn Visitor) -> Outcome {
+pub fn extract_bytes(
+    name: &str,
+    bytes: &[u8],
+    cfg: &ExtractConfig,
+    visitor: &mut dyn Visitor,
+) -> Outcome {
     worker::extract_bytes(name, bytes, cfg, visitor)
 }
 

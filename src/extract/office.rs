@@ -34,7 +34,9 @@ fn part<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, name: &str) -> Res<O
         return Ok(None);
     };
     let file = zip.by_index(i).map_err(|e| match e {
-        zip::result::ZipError::UnsupportedArchive(zip::result::ZipError::PASSWORD_REQUIRED) => ExtractError::Encrypted,
+        zip::result::ZipError::UnsupportedArchive(zip::result::ZipError::PASSWORD_REQUIRED) => {
+            ExtractError::Encrypted
+        }
         zip::result::ZipError::Io(e) => io_error(e),
         other => ExtractError::Corrupt(format!("zip: {other}")),
     })?;
@@ -47,12 +49,18 @@ fn part<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, name: &str) -> Res<O
 }
 
 fn names<R: Read + Seek>(zip: &ZipArchive<R>) -> Vec<String> {
-    zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect()
+    zip.file_names()
+        .filter_map(Result::ok)
+        .map(|n| n.into_owned())
+        .collect()
 }
 
 /// The number in a part name like `ppt/slides/slide12.xml`.
 fn part_number(name: &str, prefix: &str) -> Option<u32> {
-    name.strip_prefix(prefix)?.strip_suffix(".xml")?.parse().ok()
+    name.strip_prefix(prefix)?
+        .strip_suffix(".xml")?
+        .parse()
+        .ok()
 }
 
 /// How one XML vocabulary marks paragraphs, text, comments and changes.
@@ -95,7 +103,11 @@ const DRAWING: Dialect = Dialect {
     brk: &["a:br"],
     space: &[],
     skip: &["mc:Fallback"],
-    group: &[("p:cm", Some("authorId")), ("p188:cm", Some("authorId")), ("p188:reply", Some("authorId"))],
+    group: &[
+        ("p:cm", Some("authorId")),
+        ("p188:cm", Some("authorId")),
+        ("p188:reply", Some("authorId")),
+    ],
     del: &[],
     page: None,
     notes: None,
@@ -107,7 +119,13 @@ const ODF: Dialect = Dialect {
     tab: &["text:tab"],
     brk: &["text:line-break"],
     space: &["text:s"],
-    skip: &["text:note-citation", "office:change-info", "text:tracked-changes"],
+    skip: &[
+        "text:note-citation",
+        "text:tracked-changes",
+        "dc:date",
+        "meta:creator-initials",
+        "meta:date-string",
+    ],
     group: &[("office:annotation", None)],
     del: &[("text:deletion", None)],
     page: Some("draw:page"),
@@ -116,7 +134,10 @@ const ODF: Dialect = Dialect {
 
 /// The same as [`ODF`] but reading tracked deletions, which sit in
 /// `text:tracked-changes`, apart from the body.
-const ODF_CHANGES: Dialect = Dialect { skip: &["text:note-citation", "office:change-info"], ..ODF };
+const ODF_CHANGES: Dialect = Dialect {
+    skip: &["text:note-citation", "dc:date"],
+    ..ODF
+};
 
 #[derive(Debug, PartialEq)]
 enum BlockKind {
@@ -136,6 +157,9 @@ struct Block {
 struct Open {
     author: String,
     buf: String,
+    /// Paragraphs open when this container started (ODF annotations sit
+    /// inside the paragraph they annotate).
+    base: usize,
 }
 
 /// Walks one XML part and returns its text blocks in document order.
@@ -152,15 +176,21 @@ fn blocks(ctx: &Ctx, xml: &str, d: &Dialect) -> Res<Vec<Block>> {
         e.attributes()
             .flatten()
             .find(|a| a.key.as_ref() == key)
-            .map(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|c| c.into_owned()).unwrap_or_else(|_| a.value.to_string()))
+            .map(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map(|c| c.into_owned())
+                    .unwrap_or_else(|_| a.value.to_string())
+            })
             .unwrap_or_default()
     };
     loop {
         events = events.wrapping_add(1);
-        if events % 8192 == 0 {
+        if events.is_multiple_of(8192) {
             ctx.check()?;
         }
-        let event = reader.read_event().map_err(|e| ExtractError::Corrupt(format!("xml: {e}")))?;
+        let event = reader
+            .read_event()
+            .map_err(|e| ExtractError::Corrupt(format!("xml: {e}")))?;
         let (start, empty) = match &event {
             Event::Start(e) => (Some(e), false),
             Event::Empty(e) => (Some(e), true),
@@ -192,18 +222,33 @@ fn blocks(ctx: &Ctx, xml: &str, d: &Dialect) -> Res<Vec<Block>> {
             } else if d.para.contains(&name) {
                 if empty {
                     if group.is_none() && del.is_none() {
-                        out.push(Block { kind: BlockKind::Para, text: String::new(), page, notes: notes_depth > 0 });
+                        out.push(Block {
+                            kind: BlockKind::Para,
+                            text: String::new(),
+                            page,
+                            notes: notes_depth > 0,
+                        });
                     }
                 } else {
                     paras.push(String::new());
                 }
             } else if let Some((_, key)) = d.group.iter().find(|(t, _)| *t == name) {
                 if !empty {
-                    group = Some(Open { author: key.map(|k| attr(e, k)).unwrap_or_default(), buf: String::new() });
+                    let author = key.map(|k| attr(e, k)).unwrap_or_default();
+                    group = Some(Open {
+                        author,
+                        buf: String::new(),
+                        base: paras.len(),
+                    });
                 }
             } else if let Some((_, key)) = d.del.iter().find(|(t, _)| *t == name) {
                 if !empty {
-                    del = Some(Open { author: key.map(|k| attr(e, k)).unwrap_or_default(), buf: String::new() });
+                    let author = key.map(|k| attr(e, k)).unwrap_or_default();
+                    del = Some(Open {
+                        author,
+                        buf: String::new(),
+                        base: paras.len(),
+                    });
                 }
             } else if name == "dc:creator" && (group.is_some() || del.is_some()) && !empty {
                 creator = Some(String::new());
@@ -226,27 +271,48 @@ fn blocks(ctx: &Ctx, xml: &str, d: &Dialect) -> Res<Vec<Block>> {
                 }
                 if d.para.contains(&name) {
                     let text = paras.pop().unwrap_or_default();
-                    if let Some(outer) = paras.last_mut() {
-                        separate(outer, '\n');
-                        outer.push_str(&text);
-                    } else if let Some(open) = del.as_mut().or(group.as_mut()) {
+                    let depth = paras.len();
+                    if let Some(open) = del.as_mut().filter(|o| depth <= o.base) {
                         separate(&mut open.buf, '\n');
                         open.buf.push_str(&text);
+                    } else if let Some(open) = group.as_mut().filter(|o| depth <= o.base) {
+                        separate(&mut open.buf, '\n');
+                        open.buf.push_str(&text);
+                    } else if let Some(outer) = paras.last_mut() {
+                        separate(outer, '\n');
+                        outer.push_str(&text);
                     } else {
-                        out.push(Block { kind: BlockKind::Para, text, page, notes: notes_depth > 0 });
+                        out.push(Block {
+                            kind: BlockKind::Para,
+                            text,
+                            page,
+                            notes: notes_depth > 0,
+                        });
                     }
                 } else if d.group.iter().any(|(t, _)| *t == name) {
                     if let Some(open) = group.take() {
                         let kind = BlockKind::Comment(open.author);
-                        out.push(Block { kind, text: open.buf, page, notes: notes_depth > 0 });
+                        out.push(Block {
+                            kind,
+                            text: open.buf,
+                            page,
+                            notes: notes_depth > 0,
+                        });
                     }
                 } else if d.del.iter().any(|(t, _)| *t == name) {
                     if let Some(open) = del.take() {
                         let kind = BlockKind::Deleted(open.author);
-                        out.push(Block { kind, text: open.buf, page, notes: notes_depth > 0 });
+                        out.push(Block {
+                            kind,
+                            text: open.buf,
+                            page,
+                            notes: notes_depth > 0,
+                        });
                     }
                 } else if name == "dc:creator" {
-                    if let (Some(author), Some(open)) = (creator.take(), del.as_mut().or(group.as_mut())) {
+                    if let (Some(author), Some(open)) =
+                        (creator.take(), del.as_mut().or(group.as_mut()))
+                    {
                         open.author = author.trim().to_owned();
                     }
                 } else if d.text.is_some_and(|t| t.contains(&name)) {
@@ -279,13 +345,24 @@ fn blocks(ctx: &Ctx, xml: &str, d: &Dialect) -> Res<Vec<Block>> {
     Ok(out)
 }
 
-/// Where text goes now: the innermost open paragraph, else an open
-/// deletion or comment.
-fn sink<'a>(paras: &'a mut [String], group: &'a mut Option<Open>, del: &'a mut Option<Open>) -> Option<&'a mut String> {
-    if let Some(p) = paras.last_mut() {
-        return Some(p);
+/// Where text goes now: a paragraph opened inside the innermost open
+/// container, else that container (a deletion before a comment: deleted
+/// runs sit inside paragraphs), else the innermost paragraph.
+fn sink<'a>(
+    paras: &'a mut [String],
+    group: &'a mut Option<Open>,
+    del: &'a mut Option<Open>,
+) -> Option<&'a mut String> {
+    let base = [del.as_ref(), group.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|o| o.base)
+        .max();
+    match base {
+        Some(b) if paras.len() > b => paras.last_mut(),
+        Some(_) => del.as_mut().or(group.as_mut()).map(|o| &mut o.buf),
+        None => paras.last_mut(),
     }
-    del.as_mut().or(group.as_mut()).map(|o| &mut o.buf)
 }
 
 fn emit(v: &mut dyn Visitor, text: &str, location: Location) -> bool {
@@ -298,7 +375,9 @@ fn emit(v: &mut dyn Visitor, text: &str, location: Location) -> bool {
 
 fn deletion(author: &str) -> Location {
     let author = if author.is_empty() { "unknown" } else { author };
-    Location::Section { name: format!("tracked deletion by {author}") }
+    Location::Section {
+        name: format!("tracked deletion by {author}"),
+    }
 }
 
 fn comment_author(author: String) -> String {
@@ -317,7 +396,11 @@ fn finish(saw_text: bool) -> Vec<String> {
     }
 }
 
-pub(crate) fn docx<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dyn Visitor) -> Res<Vec<String>> {
+pub(crate) fn docx<R: Read + Seek>(
+    ctx: &Ctx,
+    zip: &mut ZipArchive<R>,
+    v: &mut dyn Visitor,
+) -> Res<Vec<String>> {
     let mut saw = false;
     let body = part(ctx, zip, "word/document.xml")?.unwrap_or_default();
     let mut n = 0u32;
@@ -328,7 +411,15 @@ pub(crate) fn docx<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut d
                 saw |= emit(v, &block.text, Location::Paragraph { n });
             }
             BlockKind::Deleted(author) => saw |= emit(v, &block.text, deletion(&author)),
-            BlockKind::Comment(author) => saw |= emit(v, &block.text, Location::Comment { author: comment_author(author) }),
+            BlockKind::Comment(author) => {
+                saw |= emit(
+                    v,
+                    &block.text,
+                    Location::Comment {
+                        author: comment_author(author),
+                    },
+                )
+            }
         }
     }
     let mut parts: Vec<(String, &str)> = names(zip)
@@ -354,7 +445,9 @@ pub(crate) fn docx<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut d
     parts.sort();
     for (name, section) in parts {
         ctx.check()?;
-        let Some(xml) = part(ctx, zip, &name)? else { continue };
+        let Some(xml) = part(ctx, zip, &name)? else {
+            continue;
+        };
         let mut joined = String::new();
         for block in blocks(ctx, &xml, &WORD)? {
             match block.kind {
@@ -364,18 +457,36 @@ pub(crate) fn docx<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut d
                 }
                 BlockKind::Deleted(author) => saw |= emit(v, &block.text, deletion(&author)),
                 BlockKind::Comment(author) => {
-                    saw |= emit(v, &block.text, Location::Comment { author: comment_author(author) })
+                    saw |= emit(
+                        v,
+                        &block.text,
+                        Location::Comment {
+                            author: comment_author(author),
+                        },
+                    )
                 }
             }
         }
-        saw |= emit(v, &joined, Location::Section { name: section.into() });
+        saw |= emit(
+            v,
+            &joined,
+            Location::Section {
+                name: section.into(),
+            },
+        );
     }
     Ok(finish(saw))
 }
 
 /// Relationship targets of a part, by relationship type suffix.
-fn rels<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, rels_name: &str) -> Res<Vec<(String, String)>> {
-    let Some(xml) = part(ctx, zip, rels_name)? else { return Ok(vec![]) };
+fn rels<R: Read + Seek>(
+    ctx: &Ctx,
+    zip: &mut ZipArchive<R>,
+    rels_name: &str,
+) -> Res<Vec<(String, String)>> {
+    let Some(xml) = part(ctx, zip, rels_name)? else {
+        return Ok(vec![]);
+    };
     let mut reader = Reader::from_str(&xml);
     let mut out = Vec::new();
     loop {
@@ -423,16 +534,25 @@ fn resolve(base_dir: &str, target: &str) -> String {
 fn ppt_authors<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) -> Res<HashMap<String, String>> {
     let mut map = HashMap::new();
     for name in ["ppt/commentAuthors.xml", "ppt/authors.xml"] {
-        let Some(xml) = part(ctx, zip, name)? else { continue };
+        let Some(xml) = part(ctx, zip, name)? else {
+            continue;
+        };
         let mut reader = Reader::from_str(&xml);
         loop {
             match reader.read_event() {
-                Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref().ends_with("uthor") => {
+                Ok(Event::Start(e) | Event::Empty(e))
+                    if e.local_name().as_ref().ends_with("uthor") =>
+                {
                     let (mut id, mut author) = (String::new(), String::new());
                     for a in e.attributes().flatten() {
                         match a.key.local_name().as_ref() {
                             "id" => id = a.value.to_string(),
-                            "name" => author = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|c| c.into_owned()).unwrap_or_default(),
+                            "name" => {
+                                author = a
+                                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                    .map(|c| c.into_owned())
+                                    .unwrap_or_default()
+                            }
                             _ => {}
                         }
                     }
@@ -446,9 +566,15 @@ fn ppt_authors<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) -> Res<HashMa
     Ok(map)
 }
 
-pub(crate) fn pptx<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dyn Visitor) -> Res<Vec<String>> {
-    let mut slides: Vec<(u32, String)> =
-        names(zip).into_iter().filter_map(|n| Some((part_number(&n, "ppt/slides/slide")?, n))).collect();
+pub(crate) fn pptx<R: Read + Seek>(
+    ctx: &Ctx,
+    zip: &mut ZipArchive<R>,
+    v: &mut dyn Visitor,
+) -> Res<Vec<String>> {
+    let mut slides: Vec<(u32, String)> = names(zip)
+        .into_iter()
+        .filter_map(|n| Some((part_number(&n, "ppt/slides/slide")?, n)))
+        .collect();
     slides.sort();
     let authors = ppt_authors(ctx, zip)?;
     let mut saw = false;
@@ -462,21 +588,45 @@ pub(crate) fn pptx<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut d
     };
     for (n, name) in slides {
         ctx.check()?;
-        let Some(xml) = part(ctx, zip, &name)? else { continue };
-        saw |= emit(v, &joined(blocks(ctx, &xml, &DRAWING)?), Location::Slide { n, part: None });
+        let Some(xml) = part(ctx, zip, &name)? else {
+            continue;
+        };
+        saw |= emit(
+            v,
+            &joined(blocks(ctx, &xml, &DRAWING)?),
+            Location::Slide { n, part: None },
+        );
         let file = name.rsplit('/').next().unwrap_or(&name);
         for (kind, target) in rels(ctx, zip, &format!("ppt/slides/_rels/{file}.rels"))? {
             let target = resolve("ppt/slides", &target);
             if kind.ends_with("/notesSlide") {
-                let Some(xml) = part(ctx, zip, &target)? else { continue };
+                let Some(xml) = part(ctx, zip, &target)? else {
+                    continue;
+                };
                 let notes = joined(blocks(ctx, &xml, &DRAWING)?);
-                saw |= emit(v, &notes, Location::Slide { n, part: Some("notes".into()) });
+                saw |= emit(
+                    v,
+                    &notes,
+                    Location::Slide {
+                        n,
+                        part: Some("notes".into()),
+                    },
+                );
             } else if kind.ends_with("/comments") {
-                let Some(xml) = part(ctx, zip, &target)? else { continue };
+                let Some(xml) = part(ctx, zip, &target)? else {
+                    continue;
+                };
                 for b in blocks(ctx, &xml, &DRAWING)? {
                     if let BlockKind::Comment(id) = b.kind {
                         let author = comment_author(authors.get(&id).cloned().unwrap_or(id));
-                        saw |= emit(v, &b.text, Location::Slide { n, part: Some(format!("comment by {author}")) });
+                        saw |= emit(
+                            v,
+                            &b.text,
+                            Location::Slide {
+                                n,
+                                part: Some(format!("comment by {author}")),
+                            },
+                        );
                     }
                 }
             }
@@ -490,8 +640,13 @@ pub(crate) fn odf_encrypted<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) 
     matches!(part(ctx, zip, "META-INF/manifest.xml"), Ok(Some(m)) if m.contains("encryption-data"))
 }
 
-pub(crate) fn odf<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dyn Visitor) -> Res<Vec<String>> {
-    let content = part(ctx, zip, "content.xml")?.ok_or_else(|| ExtractError::Corrupt("odf: no content.xml".into()))?;
+pub(crate) fn odf<R: Read + Seek>(
+    ctx: &Ctx,
+    zip: &mut ZipArchive<R>,
+    v: &mut dyn Visitor,
+) -> Res<Vec<String>> {
+    let content = part(ctx, zip, "content.xml")?
+        .ok_or_else(|| ExtractError::Corrupt("odf: no content.xml".into()))?;
     let mut saw = false;
     let mut n = 0u32;
     let mut slides: Vec<(u32, bool, String)> = Vec::new();
@@ -508,7 +663,15 @@ pub(crate) fn odf<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dy
                 n += 1;
                 saw |= emit(v, &block.text, Location::Paragraph { n });
             }
-            BlockKind::Comment(author) => saw |= emit(v, &block.text, Location::Comment { author: comment_author(author) }),
+            BlockKind::Comment(author) => {
+                saw |= emit(
+                    v,
+                    &block.text,
+                    Location::Comment {
+                        author: comment_author(author),
+                    },
+                )
+            }
             BlockKind::Deleted(author) => saw |= emit(v, &block.text, deletion(&author)),
         }
     }
@@ -532,8 +695,20 @@ pub(crate) fn odf<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dy
                 }
             }
         }
-        saw |= emit(v, &header, Location::Section { name: "header".into() });
-        saw |= emit(v, &footer, Location::Section { name: "footer".into() });
+        saw |= emit(
+            v,
+            &header,
+            Location::Section {
+                name: "header".into(),
+            },
+        );
+        saw |= emit(
+            v,
+            &footer,
+            Location::Section {
+                name: "footer".into(),
+            },
+        );
     }
     Ok(finish(saw))
 }

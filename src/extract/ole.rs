@@ -37,7 +37,10 @@ pub(crate) fn extract(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visitor)
         Err(e) => return Outcome::Error(e),
     };
     let mut cf = cf;
-    if cf.is_stream("/EncryptedPackage") || cf.is_stream("/EncryptionInfo") || cf.is_stream("/EncryptedSummary") {
+    if cf.is_stream("/EncryptedPackage")
+        || cf.is_stream("/EncryptionInfo")
+        || cf.is_stream("/EncryptedSummary")
+    {
         return Outcome::Error(ExtractError::Encrypted);
     }
     if cf.is_stream("/WordDocument") {
@@ -52,11 +55,15 @@ pub(crate) fn extract(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visitor)
     if cf.is_stream("/__properties_version1.0") || has_prefix(&cf, "/", "__substg1.0_") {
         return outcome(msg(ctx, &mut cf, "", v));
     }
-    Outcome::Error(ExtractError::Unsupported("ole: no known content streams".into()))
+    Outcome::Error(ExtractError::Unsupported(
+        "ole: no known content streams".into(),
+    ))
 }
 
 fn has_prefix(cf: &Cf<'_>, storage: &str, prefix: &str) -> bool {
-    cf.read_storage(storage).map(|mut entries| entries.any(|e| e.name().starts_with(prefix))).unwrap_or(false)
+    cf.read_storage(storage)
+        .map(|mut entries| entries.any(|e| e.name().starts_with(prefix)))
+        .unwrap_or(false)
 }
 
 /// Reads a whole stream, within the member budget. `None` if absent.
@@ -64,13 +71,16 @@ fn stream(ctx: &Ctx, cf: &mut Cf<'_>, path: &str) -> Res<Option<Vec<u8>>> {
     if !cf.is_stream(path) {
         return Ok(None);
     }
-    let mut s = cf.open_stream(path).map_err(|e| ExtractError::Corrupt(format!("ole: {e}")))?;
+    let mut s = cf
+        .open_stream(path)
+        .map_err(|e| ExtractError::Corrupt(format!("ole: {e}")))?;
     let len = s.len();
     if len > ctx.budgets().max_member_size {
         return Err(ExtractError::Budget("member-size"));
     }
     let mut buf = Vec::with_capacity(len as usize);
-    s.read_to_end(&mut buf).map_err(|e| ExtractError::Corrupt(format!("ole: {e}")))?;
+    s.read_to_end(&mut buf)
+        .map_err(|e| ExtractError::Corrupt(format!("ole: {e}")))?;
     Ok(Some(buf))
 }
 
@@ -95,10 +105,19 @@ fn prop_binary(ctx: &Ctx, cf: &mut Cf<'_>, base: &str, id: u16) -> Res<Option<Ve
 
 /// Child storages of `base` whose names start with `prefix`, sorted.
 fn children(cf: &Cf<'_>, base: &str, prefix: &str) -> Vec<String> {
-    let storage = if base.is_empty() { "/".to_owned() } else { base.to_owned() };
+    let storage = if base.is_empty() {
+        "/".to_owned()
+    } else {
+        base.to_owned()
+    };
     let mut names: Vec<String> = cf
         .read_storage(&storage)
-        .map(|entries| entries.filter(|e| e.is_storage() && e.name().starts_with(prefix)).map(|e| e.name().to_owned()).collect())
+        .map(|entries| {
+            entries
+                .filter(|e| e.is_storage() && e.name().starts_with(prefix))
+                .map(|e| e.name().to_owned())
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
     names
@@ -156,7 +175,11 @@ fn msg(ctx: &Ctx, cf: &mut Cf<'_>, base: &str, v: &mut dyn Visitor) -> Res<Vec<S
         if addr.is_empty() {
             continue;
         }
-        let entry = if name.is_empty() || name == addr { addr } else { format!("{name} <{addr}>") };
+        let entry = if name.is_empty() || name == addr {
+            addr
+        } else {
+            format!("{name} <{addr}>")
+        };
         let kind = stream(ctx, cf, &format!("{path}/__properties_version1.0"))?
             .and_then(|props| recipient_type(&props))
             .unwrap_or(1);
@@ -167,10 +190,18 @@ fn msg(ctx: &Ctx, cf: &mut Cf<'_>, base: &str, v: &mut dyn Visitor) -> Res<Vec<S
         }
     }
     for (name, list) in [("To", to), ("Cc", cc), ("Bcc", bcc)] {
-        let joined = list.into_iter().filter(|s| !s.trim().is_empty()).collect::<Vec<_>>().join("; ");
+        let joined = list
+            .into_iter()
+            .filter(|s| !s.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
         section(name, &joined, v);
     }
-    section("Subject", &prop_string(ctx, cf, base, PR_SUBJECT)?.unwrap_or_default(), v);
+    section(
+        "Subject",
+        &prop_string(ctx, cf, base, PR_SUBJECT)?.unwrap_or_default(),
+        v,
+    );
     let body = match prop_string(ctx, cf, base, PR_BODY)? {
         Some(b) if !b.trim().is_empty() => Some(b),
         _ => match html_body(ctx, cf, base)? {
@@ -194,7 +225,10 @@ fn msg(ctx: &Ctx, cf: &mut Cf<'_>, base: &str, v: &mut dyn Visitor) -> Res<Vec<S
         }
     }
     let mut folded = Members::new("attachment");
-    for (i, att) in children(cf, base, "__attach_version1.0_").into_iter().enumerate() {
+    for (i, att) in children(cf, base, "__attach_version1.0_")
+        .into_iter()
+        .enumerate()
+    {
         ctx.check()?;
         let path = format!("{base}/{att}");
         let name = match prop_string(ctx, cf, &path, PR_ATTACH_LONG_FILENAME)? {
@@ -205,13 +239,21 @@ fn msg(ctx: &Ctx, cf: &mut Cf<'_>, base: &str, v: &mut dyn Visitor) -> Res<Vec<S
         };
         let embedded = format!("{path}/__substg1.0_{PR_ATTACH_DATA:04X}000D");
         let o = if cf.is_storage(&embedded) {
-            let name = if name.contains('.') { name } else { format!("{name}.msg") };
-            contained(ctx, &name, v, |ctx, _, v| outcome(msg(ctx, cf, &embedded, v)))
+            let name = if name.contains('.') {
+                name
+            } else {
+                format!("{name}.msg")
+            };
+            contained(ctx, &name, v, |ctx, _, v| {
+                outcome(msg(ctx, cf, &embedded, v))
+            })
         } else {
             let data = prop_binary(ctx, cf, &path, PR_ATTACH_DATA);
             contained(ctx, &name, v, |ctx, name, v| match data {
                 Ok(Some(bytes)) => extract_slice(ctx, name, &bytes, v),
-                Ok(None) => Outcome::Ok { notes: vec!["no-text".into()] },
+                Ok(None) => Outcome::Ok {
+                    notes: vec!["no-text".into()],
+                },
                 Err(e) => Outcome::Error(e),
             })
         };
@@ -236,7 +278,8 @@ fn html_body(ctx: &Ctx, cf: &mut Cf<'_>, base: &str) -> Res<Option<String>> {
 fn recipient_type(props: &[u8]) -> Option<u32> {
     props.get(8..)?.chunks_exact(16).find_map(|e| {
         let tag = u32::from_le_bytes(e[0..4].try_into().ok()?);
-        (tag >> 16 == PR_RECIPIENT_TYPE as u32).then(|| u32::from_le_bytes(e[8..12].try_into().unwrap_or([1, 0, 0, 0])))
+        (tag >> 16 == PR_RECIPIENT_TYPE as u32)
+            .then(|| u32::from_le_bytes(e[8..12].try_into().unwrap_or([1, 0, 0, 0])))
     })
 }
 
@@ -257,17 +300,31 @@ fn doc(ctx: &Ctx, cf: &mut Cf<'_>, v: &mut dyn Visitor) -> Res<Vec<String>> {
     if flags & 0x0100 != 0 {
         return Err(ExtractError::Encrypted);
     }
-    let table_name = if flags & 0x0200 != 0 { "/1Table" } else { "/0Table" };
+    let table_name = if flags & 0x0200 != 0 {
+        "/1Table"
+    } else {
+        "/0Table"
+    };
     let table = stream(ctx, cf, table_name)?.ok_or_else(|| bad("no table stream"))?;
     let fc_clx = u32_at(&word, 0x01A2).ok_or_else(|| bad("short FIB"))? as usize;
     let lcb_clx = u32_at(&word, 0x01A6).ok_or_else(|| bad("short FIB"))? as usize;
-    let clx = table.get(fc_clx..fc_clx.saturating_add(lcb_clx)).ok_or_else(|| bad("clx out of range"))?;
+    let clx = table
+        .get(fc_clx..fc_clx.saturating_add(lcb_clx))
+        .ok_or_else(|| bad("clx out of range"))?;
     let text = piece_text(ctx, clx, &word).ok_or_else(|| bad("piece table"))??;
     // Character counts of the FIB's stories, in the order they are stored.
-    let counts: Vec<(usize, &str)> = [(0x4C, ""), (0x50, "footnotes"), (0x54, "header"), (0x5C, "comments"), (0x60, "endnotes"), (0x64, "text boxes"), (0x68, "header text boxes")]
-        .iter()
-        .map(|&(at, name)| (u32_at(&word, at).unwrap_or(0) as usize, name))
-        .collect();
+    let counts: Vec<(usize, &str)> = [
+        (0x4C, ""),
+        (0x50, "footnotes"),
+        (0x54, "header"),
+        (0x5C, "comments"),
+        (0x60, "endnotes"),
+        (0x64, "text boxes"),
+        (0x68, "header text boxes"),
+    ]
+    .iter()
+    .map(|&(at, name)| (u32_at(&word, at).unwrap_or(0) as usize, name))
+    .collect();
     let chars: Vec<char> = text.chars().collect();
     let mut pos = 0usize;
     let mut saw = false;
@@ -284,7 +341,10 @@ fn doc(ctx: &Ctx, cf: &mut Cf<'_>, v: &mut dyn Visitor) -> Res<Vec<String>> {
             }
         } else if !story.trim().is_empty() {
             saw = true;
-            v.text(TextPart::new(&story, Location::Section { name: name.into() }));
+            v.text(TextPart::new(
+                &story,
+                Location::Section { name: name.into() },
+            ));
         }
     }
     Ok(if saw { vec![] } else { vec!["no-text".into()] })
@@ -362,6 +422,7 @@ fn clean_doc_text(chars: &[char]) -> String {
 
 const RT_SLIDE: u16 = 0x03EE;
 const RT_NOTES: u16 = 0x03F0;
+const RT_NOTES_ATOM: u16 = 0x03F1;
 const RT_MAIN_MASTER: u16 = 0x03F8;
 const RT_SLIDE_LIST_WITH_TEXT: u16 = 0x0FF0;
 const RT_SLIDE_PERSIST_ATOM: u16 = 0x03F3;
@@ -370,14 +431,25 @@ const RT_TEXT_BYTES: u16 = 0x0FA8;
 const RT_CSTRING: u16 = 0x0FBA;
 const MAX_RECORD_DEPTH: u32 = 32;
 
-/// Where text atoms currently belong.
+/// Where a text atom belongs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    /// The n-th slide (1-based) in presentation order.
+    Slide(u32),
+    /// The notes page of the slide with this persistent slide id.
+    NotesOf(u32),
+    /// Notes text whose slide is not known yet (before its `NotesAtom`).
+    Notes(u32),
+}
+
 #[derive(Default)]
 struct PptWalk {
-    slide: u32,
+    slides: u32,
     notes: u32,
     listed: u32,
-    /// (slide, is notes) → text; BTreeMap keeps slide order.
-    text: BTreeMap<(u32, bool), Vec<String>>,
+    /// Slide ids in presentation order (`SlideListWithText`).
+    slide_ids: Vec<u32>,
+    text: BTreeMap<Place, Vec<String>>,
 }
 
 fn ppt(ctx: &Ctx, cf: &mut Cf<'_>, v: &mut dyn Visitor) -> Res<Vec<String>> {
@@ -385,21 +457,45 @@ fn ppt(ctx: &Ctx, cf: &mut Cf<'_>, v: &mut dyn Visitor) -> Res<Vec<String>> {
         .ok_or_else(|| ExtractError::Corrupt("ppt: no PowerPoint Document".into()))?;
     let mut walk = PptWalk::default();
     records(ctx, &data, &mut walk, None, 0)?;
+    let mut parts: BTreeMap<(u32, bool), Vec<String>> = BTreeMap::new();
+    for (place, texts) in walk.text {
+        let key = match place {
+            Place::Slide(n) => (n.max(1), false),
+            // Notes of slide id 0 belong to the notes master: template text.
+            Place::NotesOf(0) | Place::Notes(_) => continue,
+            Place::NotesOf(id) => match walk.slide_ids.iter().position(|&s| s == id) {
+                Some(i) => (i as u32 + 1, true),
+                None => continue,
+            },
+        };
+        let list = parts.entry(key).or_default();
+        for t in texts {
+            if !list.contains(&t) {
+                list.push(t);
+            }
+        }
+    }
     let mut saw = false;
-    for ((n, notes), texts) in walk.text {
+    for ((n, notes), texts) in parts {
         let text = texts.join("\n");
         if text.trim().is_empty() {
             continue;
         }
         saw = true;
         let part = notes.then(|| "notes".to_owned());
-        v.text(TextPart::new(&text, Location::Slide { n: n.max(1), part }));
+        v.text(TextPart::new(&text, Location::Slide { n, part }));
     }
     Ok(if saw { vec![] } else { vec!["no-text".into()] })
 }
 
 /// Walks the records in `data`; `place` is where text goes (None: skip).
-fn records(ctx: &Ctx, data: &[u8], walk: &mut PptWalk, place: Option<(u32, bool)>, depth: u32) -> Res<()> {
+fn records(
+    ctx: &Ctx,
+    data: &[u8],
+    walk: &mut PptWalk,
+    place: Option<Place>,
+    depth: u32,
+) -> Res<()> {
     if depth > MAX_RECORD_DEPTH {
         return Ok(());
     }
@@ -415,43 +511,59 @@ fn records(ctx: &Ctx, data: &[u8], walk: &mut PptWalk, place: Option<(u32, bool)
             ctx.check()?;
             let inner = match rec_type {
                 RT_SLIDE => {
-                    walk.slide += 1;
-                    Some((walk.slide, false))
+                    walk.slides += 1;
+                    Some(Place::Slide(walk.slides))
                 }
                 RT_NOTES => {
                     walk.notes += 1;
-                    Some((walk.notes, true))
+                    Some(Place::Notes(walk.notes))
                 }
                 RT_MAIN_MASTER => None,
-                RT_SLIDE_LIST_WITH_TEXT => {
+                // Instance 0 lists slides; notes (2) and masters (1) are
+                // read from their own containers.
+                RT_SLIDE_LIST_WITH_TEXT if ver_inst >> 4 == 0 => {
                     walk.listed = 0;
-                    // instance 0: slides, 2: notes, 1: masters.
-                    match ver_inst >> 4 {
-                        0 => Some((0, false)),
-                        2 => Some((0, true)),
-                        _ => None,
-                    }
+                    Some(Place::Slide(0))
                 }
+                RT_SLIDE_LIST_WITH_TEXT => None,
                 _ => place,
             };
             records(ctx, body, walk, inner, depth + 1)?;
             continue;
         }
         match rec_type {
-            RT_SLIDE_PERSIST_ATOM => {
-                if let Some((_, notes)) = place {
-                    walk.listed += 1;
-                    place = Some((walk.listed, notes));
+            RT_SLIDE_PERSIST_ATOM if matches!(place, Some(Place::Slide(_))) => {
+                walk.listed += 1;
+                walk.slide_ids.push(u32_at(body, 12).unwrap_or(0));
+                place = Some(Place::Slide(walk.listed));
+            }
+            RT_NOTES_ATOM => {
+                if let Some(Place::Notes(n)) = place {
+                    let id = u32_at(body, 0).unwrap_or(0);
+                    if let Some(texts) = walk.text.remove(&Place::Notes(n)) {
+                        walk.text
+                            .entry(Place::NotesOf(id))
+                            .or_default()
+                            .extend(texts);
+                    }
+                    place = Some(Place::NotesOf(id));
                 }
             }
             RT_TEXT_CHARS | RT_CSTRING | RT_TEXT_BYTES => {
                 let Some(at) = place else { continue };
                 let text = if rec_type == RT_TEXT_BYTES {
-                    WINDOWS_1252.decode_without_bom_handling(body).0.into_owned()
+                    WINDOWS_1252
+                        .decode_without_bom_handling(body)
+                        .0
+                        .into_owned()
                 } else {
                     UTF_16LE.decode_without_bom_handling(body).0.into_owned()
                 };
-                let text = text.replace('\r', "\n").replace('\u{0B}', "\n");
+                // Internal tag names and the slide-number placeholder.
+                if text.starts_with("___PPT") || text.trim() == "*" {
+                    continue;
+                }
+                let text = text.replace(['\r', '\u{0B}'], "\n");
                 let list = walk.text.entry(at).or_default();
                 if !text.trim().is_empty() && !list.contains(&text) {
                     list.push(text);

@@ -31,7 +31,10 @@ const AVG_GLYPH_EM: f32 = 0.5;
 
 pub(crate) fn extract(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<String>> {
     let limit = ctx.budgets().max_member_size as usize;
-    let options = LoadOptions { max_decompressed_size: Some(limit), ..LoadOptions::default() };
+    let options = LoadOptions {
+        max_decompressed_size: Some(limit),
+        ..LoadOptions::default()
+    };
     let doc = Document::load_mem_with_options(bytes, options).map_err(load_error)?;
     let pages = doc.get_pages();
     if doc.is_encrypted() && (pages.is_empty() || !doc.was_encrypted()) {
@@ -45,7 +48,14 @@ pub(crate) fn extract(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<S
     let mut first_error = None;
     for (&number, &page_id) in &pages {
         ctx.check()?;
-        let mut walker = Walker { doc: &doc, ctx, limit, used: 0, out: String::new(), visited: HashSet::new() };
+        let mut walker = Walker {
+            doc: &doc,
+            ctx,
+            limit,
+            used: 0,
+            out: String::new(),
+            visited: HashSet::new(),
+        };
         let walked = walker.page(page_id);
         if let Err(e @ (ExtractError::Timeout | ExtractError::Budget(_))) = &walked {
             return Err(e.clone());
@@ -67,14 +77,26 @@ pub(crate) fn extract(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<S
             continue;
         }
         saw_text = true;
-        v.text(TextPart::new(&text, Location::Page { page: number, line: 1 }));
+        v.text(TextPart::new(
+            &text,
+            Location::Page {
+                page: number,
+                line: 1,
+            },
+        ));
     }
     if failed == pages.len() {
-        return Err(ExtractError::Corrupt(format!("pdf: {}", first_error.unwrap_or_default())));
+        return Err(ExtractError::Corrupt(format!(
+            "pdf: {}",
+            first_error.unwrap_or_default()
+        )));
     }
     let mut notes = Vec::new();
     if failed > 0 {
-        notes.push(format!("partial: {failed} of {} pages unreadable", pages.len()));
+        notes.push(format!(
+            "partial: {failed} of {} pages unreadable",
+            pages.len()
+        ));
     }
     if !saw_text {
         notes.push("no-text".into());
@@ -120,10 +142,16 @@ impl<'a> Walker<'a, '_> {
     fn page(&mut self, page_id: ObjectId) -> Res<()> {
         let (direct, ids) = self.doc.get_page_resources(page_id).map_err(pdf_error)?;
         let mut dicts: Vec<&'a Dictionary> = direct.into_iter().collect();
-        dicts.extend(ids.into_iter().filter_map(|id| self.doc.get_dictionary(id).ok()));
+        dicts.extend(
+            ids.into_iter()
+                .filter_map(|id| self.doc.get_dictionary(id).ok()),
+        );
         let resources = self.resources(&dicts);
         let remaining = self.limit.saturating_sub(self.used);
-        let content = self.doc.get_page_content_with_limit(page_id, remaining).map_err(pdf_error)?;
+        let content = self
+            .doc
+            .get_page_content_with_limit(page_id, remaining)
+            .map_err(pdf_error)?;
         self.charge(content.len())?;
         self.content(&content, &resources, 0)
     }
@@ -175,16 +203,28 @@ impl<'a> Walker<'a, '_> {
     fn content(&mut self, data: &[u8], res: &Resources<'a>, depth: u32) -> Res<()> {
         let content = Content::decode(data).map_err(pdf_error)?;
         let mut encoding: Option<&Encoding<'a>> = None;
-        let mut pen = Pen { font_size: 10.0, ..Pen::default() };
+        let mut pen = Pen {
+            font_size: 10.0,
+            ..Pen::default()
+        };
         for (i, op) in content.operations.iter().enumerate() {
             if i % 4096 == 4095 {
                 self.ctx.check()?;
             }
-            let num = |k: usize| op.operands.get(k).and_then(|o| o.as_float().ok()).unwrap_or(0.0);
+            let num = |k: usize| {
+                op.operands
+                    .get(k)
+                    .and_then(|o| o.as_float().ok())
+                    .unwrap_or(0.0)
+            };
             match op.operator.as_str() {
                 "BT" => pen.shown = 0.0,
                 "Tf" => {
-                    encoding = op.operands.first().and_then(|o| o.as_name().ok()).and_then(|n| res.fonts.get(n));
+                    encoding = op
+                        .operands
+                        .first()
+                        .and_then(|o| o.as_name().ok())
+                        .and_then(|n| res.fonts.get(n));
                     let size = num(1).abs();
                     pen.font_size = if size > 0.0 { size } else { 10.0 };
                 }
@@ -218,7 +258,11 @@ impl<'a> Walker<'a, '_> {
                     pen.shown = 0.0;
                 }
                 "Do" if depth < MAX_FORM_DEPTH => {
-                    let Some(id) = op.operands.first().and_then(|o| o.as_name().ok()).and_then(|n| res.xobjects.get(n))
+                    let Some(id) = op
+                        .operands
+                        .first()
+                        .and_then(|o| o.as_name().ok())
+                        .and_then(|n| res.xobjects.get(n))
                     else {
                         continue;
                     };
@@ -244,14 +288,16 @@ impl<'a> Walker<'a, '_> {
         let remaining = self.limit.saturating_sub(self.used);
         let data = match stream.decompressed_content_with_limit(remaining) {
             Ok(d) => d,
-            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
-                return Err(ExtractError::Budget("member-size"))
-            }
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                ..
+            })) => return Err(ExtractError::Budget("member-size")),
             Err(_) if stream.content.len() <= remaining => stream.content.clone(),
             Err(_) => return Err(ExtractError::Budget("member-size")),
         };
         self.charge(data.len())?;
-        let own = self.deref_dict(stream.dict.get(b"Resources").ok()).map(|d| self.resources(&[d]));
+        let own = self
+            .deref_dict(stream.dict.get(b"Resources").ok())
+            .map(|d| self.resources(&[d]));
         self.newline(&mut Pen::default());
         // A form without resources uses its parent's (PDF 1.1 leniency).
         let result = self.content(&data, own.as_ref().unwrap_or(parent), depth + 1);

@@ -13,11 +13,45 @@ use encoding_rs::{Encoding, WINDOWS_1252};
 
 /// Destinations whose content is not document text.
 const SKIP: &[&str] = &[
-    "fonttbl", "colortbl", "stylesheet", "listtable", "listoverridetable", "revtbl", "rsidtbl", "themedata",
-    "colorschememapping", "datastore", "latentstyles", "xmlnstbl", "fldinst", "generator", "pgdsctbl", "filetbl",
-    "mmathPr", "pict", "objdata", "objclass", "objname", "info", "shppict", "nonshppict", "bkmkstart", "bkmkend",
-    "xmlopen", "wgrffmtfilter", "pnseclvl", "pntext", "pntxtb", "pntxta", "listtext", "ftnsep", "ftnsepc", "aftnsep",
-    "aftnsepc", "htmltag", "mhtmltag",
+    "fonttbl",
+    "colortbl",
+    "stylesheet",
+    "listtable",
+    "listoverridetable",
+    "revtbl",
+    "rsidtbl",
+    "themedata",
+    "colorschememapping",
+    "datastore",
+    "latentstyles",
+    "xmlnstbl",
+    "fldinst",
+    "generator",
+    "pgdsctbl",
+    "filetbl",
+    "mmathPr",
+    "pict",
+    "objdata",
+    "objclass",
+    "objname",
+    "info",
+    "shppict",
+    "nonshppict",
+    "bkmkstart",
+    "bkmkend",
+    "xmlopen",
+    "wgrffmtfilter",
+    "pnseclvl",
+    "pntext",
+    "pntxtb",
+    "pntxta",
+    "listtext",
+    "ftnsep",
+    "ftnsepc",
+    "aftnsep",
+    "aftnsepc",
+    "htmltag",
+    "mhtmltag",
 ];
 
 /// Group nesting beyond this is not followed (its text is still skipped
@@ -28,7 +62,11 @@ pub(crate) fn extract(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<S
     let text = to_text(ctx, bytes)?;
     let mut chunker = Chunker::new(&ctx.cfg, v);
     chunker.push(&text);
-    Ok(if chunker.finish() { vec![] } else { vec!["no-text".into()] })
+    Ok(if chunker.finish() {
+        vec![]
+    } else {
+        vec!["no-text".into()]
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -47,6 +85,7 @@ pub(crate) fn to_text(ctx: &Ctx, rtf: &[u8]) -> Res<String> {
     let mut skip_fallback = 0usize;
     let mut depth_overflow = 0usize;
     let mut i = 0usize;
+    let mut steps = 0u32;
     let flush = |pending: &mut Vec<u8>, out: &mut String, cp: &'static Encoding| {
         if !pending.is_empty() {
             out.push_str(&cp.decode_without_bom_handling(pending).0);
@@ -54,7 +93,8 @@ pub(crate) fn to_text(ctx: &Ctx, rtf: &[u8]) -> Res<String> {
         }
     };
     while i < rtf.len() {
-        if i % 65_536 == 0 {
+        steps = steps.wrapping_add(1);
+        if steps.is_multiple_of(65_536) {
             ctx.check()?;
         }
         let b = rtf[i];
@@ -92,7 +132,9 @@ pub(crate) fn to_text(ctx: &Ctx, rtf: &[u8]) -> Res<String> {
                     while i < rtf.len() && rtf[i].is_ascii_digit() && i - num_start < 11 {
                         i += 1;
                     }
-                    let param: Option<i64> = std::str::from_utf8(&rtf[num_start..i]).ok().and_then(|s| s.parse().ok());
+                    let param: Option<i64> = std::str::from_utf8(&rtf[num_start..i])
+                        .ok()
+                        .and_then(|s| s.parse().ok());
                     if i < rtf.len() && rtf[i] == b' ' {
                         i += 1;
                     }

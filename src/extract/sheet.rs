@@ -28,21 +28,36 @@ pub(crate) enum Book {
     Ods,
 }
 
-pub(crate) fn extract(ctx: &Ctx, book: Book, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<String>> {
-    let mut out = Emitter { v, saw_text: false, headers: HashMap::new(), header_row: None };
+pub(crate) fn extract(
+    ctx: &Ctx,
+    book: Book,
+    bytes: &[u8],
+    v: &mut dyn Visitor,
+) -> Res<Vec<String>> {
+    let mut out = Emitter {
+        v,
+        saw_text: false,
+        headers: HashMap::new(),
+        header_row: None,
+    };
     let cursor = Cursor::new(bytes);
     match book {
         Book::Xlsx => {
-            let mut wb: Xlsx<Cursor<&[u8]>> =
-                calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::XlsxError| book_error(e.into()))?;
+            let mut wb: Xlsx<Cursor<&[u8]>> = calamine::open_workbook_from_rs(cursor)
+                .map_err(|e: calamine::XlsxError| book_error(e.into()))?;
             for name in wb.sheet_names() {
                 ctx.check()?;
                 out.start_sheet();
-                let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| book_error(calamine::Error::from(e)))?;
+                let mut cells = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| book_error(calamine::Error::from(e)))?;
                 let mut n = 0u32;
-                while let Some(cell) = cells.next_cell().map_err(|e| book_error(calamine::Error::from(e)))? {
+                while let Some(cell) = cells
+                    .next_cell()
+                    .map_err(|e| book_error(calamine::Error::from(e)))?
+                {
                     n = n.wrapping_add(1);
-                    if n % 65_536 == 0 {
+                    if n.is_multiple_of(65_536) {
                         ctx.check()?;
                     }
                     out.cell(&name, cell.get_position(), render_ref(cell.get_value()));
@@ -50,16 +65,21 @@ pub(crate) fn extract(ctx: &Ctx, book: Book, bytes: &[u8], v: &mut dyn Visitor) 
             }
         }
         Book::Xlsb => {
-            let mut wb: Xlsb<Cursor<&[u8]>> =
-                calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::XlsbError| book_error(e.into()))?;
+            let mut wb: Xlsb<Cursor<&[u8]>> = calamine::open_workbook_from_rs(cursor)
+                .map_err(|e: calamine::XlsbError| book_error(e.into()))?;
             for name in wb.sheet_names() {
                 ctx.check()?;
                 out.start_sheet();
-                let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| book_error(calamine::Error::from(e)))?;
+                let mut cells = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| book_error(calamine::Error::from(e)))?;
                 let mut n = 0u32;
-                while let Some(cell) = cells.next_cell().map_err(|e| book_error(calamine::Error::from(e)))? {
+                while let Some(cell) = cells
+                    .next_cell()
+                    .map_err(|e| book_error(calamine::Error::from(e)))?
+                {
                     n = n.wrapping_add(1);
-                    if n % 65_536 == 0 {
+                    if n.is_multiple_of(65_536) {
                         ctx.check()?;
                     }
                     out.cell(&name, cell.get_position(), render_ref(cell.get_value()));
@@ -67,17 +87,21 @@ pub(crate) fn extract(ctx: &Ctx, book: Book, bytes: &[u8], v: &mut dyn Visitor) 
             }
         }
         Book::Xls => {
-            let wb: Xls<Cursor<&[u8]>> =
-                calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::XlsError| book_error(e.into()))?;
+            let wb: Xls<Cursor<&[u8]>> = calamine::open_workbook_from_rs(cursor)
+                .map_err(|e: calamine::XlsError| book_error(e.into()))?;
             ranges(ctx, wb, &mut out)?;
         }
         Book::Ods => {
-            let wb: Ods<Cursor<&[u8]>> =
-                calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::OdsError| book_error(e.into()))?;
+            let wb: Ods<Cursor<&[u8]>> = calamine::open_workbook_from_rs(cursor)
+                .map_err(|e: calamine::OdsError| book_error(e.into()))?;
             ranges(ctx, wb, &mut out)?;
         }
     }
-    Ok(if out.saw_text { vec![] } else { vec!["no-text".into()] })
+    Ok(if out.saw_text {
+        vec![]
+    } else {
+        vec!["no-text".into()]
+    })
 }
 
 fn ranges<R, RS>(ctx: &Ctx, mut wb: R, out: &mut Emitter<'_>) -> Res<()>
@@ -89,7 +113,9 @@ where
     for name in wb.sheet_names() {
         ctx.check()?;
         out.start_sheet();
-        let range = wb.worksheet_range(&name).map_err(|e| book_error(e.into()))?;
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| book_error(e.into()))?;
         let (row0, col0) = range.start().unwrap_or((0, 0));
         for (r, c, value) in range.used_cells() {
             out.cell(&name, (row0 + r as u32, col0 + c as u32), render(value));
@@ -101,9 +127,10 @@ where
 fn book_error(e: calamine::Error) -> ExtractError {
     use calamine::{Error as E, OdsError, XlsError, XlsbError, XlsxError};
     match e {
-        E::Xlsx(XlsxError::Password) | E::Xlsb(XlsbError::Password) | E::Xls(XlsError::Password) | E::Ods(OdsError::Password) => {
-            ExtractError::Encrypted
-        }
+        E::Xlsx(XlsxError::Password)
+        | E::Xlsb(XlsbError::Password)
+        | E::Xls(XlsError::Password)
+        | E::Ods(OdsError::Password) => ExtractError::Encrypted,
         E::Ods(OdsError::CellLimitExceeded { .. }) => ExtractError::Budget("cells"),
         other => ExtractError::Corrupt(format!("spreadsheet: {other}")),
     }
@@ -134,13 +161,22 @@ impl Emitter<'_> {
         self.saw_text = true;
         let header_row = *self.header_row.get_or_insert(row);
         let context = if row == header_row {
-            self.headers.insert(col, text.trim().chars().take(MAX_HEADER_CHARS).collect());
+            self.headers
+                .insert(col, text.trim().chars().take(MAX_HEADER_CHARS).collect());
             None
         } else {
             self.headers.get(&col).map(String::as_str)
         };
-        let location = Location::Cell { sheet: sheet.to_owned(), cell: a1(row, col) };
-        self.v.text(TextPart { text: &text, location, context, report: 0..text.len() });
+        let location = Location::Cell {
+            sheet: sheet.to_owned(),
+            cell: a1(row, col),
+        };
+        self.v.text(TextPart {
+            text: &text,
+            location,
+            context,
+            report: 0..text.len(),
+        });
     }
 }
 

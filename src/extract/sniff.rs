@@ -32,7 +32,10 @@ pub(crate) enum Kind {
 impl Kind {
     /// Kinds read as a stream in bounded memory, whatever their size.
     pub fn streams(self) -> bool {
-        matches!(self, Kind::Text | Kind::Csv | Kind::Tsv | Kind::Xml | Kind::Gzip | Kind::Tar | Kind::Mbox)
+        matches!(
+            self,
+            Kind::Text | Kind::Csv | Kind::Tsv | Kind::Xml | Kind::Gzip | Kind::Tar | Kind::Mbox
+        )
     }
 
     pub fn name(self) -> &'static str {
@@ -87,9 +90,39 @@ const BINARY_MAGIC: &[&[u8]] = &[
 ];
 
 const TEXT_EXT: &[&str] = &[
-    "txt", "text", "md", "markdown", "rst", "adoc", "log", "json", "jsonl", "ndjson", "yaml", "yml", "ini", "cfg",
-    "conf", "env", "toml", "properties", "sql", "sh", "py", "js", "ts", "java", "c", "h", "cpp", "rs", "go", "rb",
-    "php", "ps1", "bat",
+    "txt",
+    "text",
+    "md",
+    "markdown",
+    "rst",
+    "adoc",
+    "log",
+    "json",
+    "jsonl",
+    "ndjson",
+    "yaml",
+    "yml",
+    "ini",
+    "cfg",
+    "conf",
+    "env",
+    "toml",
+    "properties",
+    "sql",
+    "sh",
+    "py",
+    "js",
+    "ts",
+    "java",
+    "c",
+    "h",
+    "cpp",
+    "rs",
+    "go",
+    "rb",
+    "php",
+    "ps1",
+    "bat",
 ];
 
 fn extension(name: &str) -> String {
@@ -113,7 +146,9 @@ pub(crate) fn sniff(name: &str, head: &[u8]) -> Kind {
         "csv" => return Kind::Csv,
         "tsv" | "tab" => return Kind::Tsv,
         "html" | "htm" | "xhtml" | "shtml" => return Kind::Html,
-        "xml" | "xsd" | "xsl" | "xslt" | "svg" | "rss" | "atom" | "xlf" | "xliff" | "resx" => return Kind::Xml,
+        "xml" | "xsd" | "xsl" | "xslt" | "svg" | "rss" | "atom" | "xlf" | "xliff" | "resx" => {
+            return Kind::Xml
+        }
         "eml" | "mht" | "mhtml" => return Kind::Eml,
         "mbox" | "mbx" => return Kind::Mbox,
         e if TEXT_EXT.contains(&e) => return Kind::Text,
@@ -123,7 +158,10 @@ pub(crate) fn sniff(name: &str, head: &[u8]) -> Kind {
 }
 
 fn by_magic(head: &[u8]) -> Option<Kind> {
-    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") || head.starts_with(b"PK\x07\x08") {
+    if head.starts_with(b"PK\x03\x04")
+        || head.starts_with(b"PK\x05\x06")
+        || head.starts_with(b"PK\x07\x08")
+    {
         return Some(Kind::Zip);
     }
     if head.starts_with(OLE_MAGIC) {
@@ -154,7 +192,10 @@ fn by_magic(head: &[u8]) -> Option<Kind> {
 
 /// Text with no telling extension: look at what it starts with.
 fn by_shape(head: &[u8]) -> Kind {
-    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
     let lead = &head[start..head.len().min(start + 512)];
     let lower: Vec<u8> = lead.iter().map(u8::to_ascii_lowercase).collect();
     if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
@@ -163,7 +204,9 @@ fn by_shape(head: &[u8]) -> Kind {
     if lower.starts_with(b"<?xml") {
         return Kind::Xml;
     }
-    if head.starts_with(b"From ") && looks_like_headers(head.splitn(2, |&b| b == b'\n').nth(1).unwrap_or(b"")) {
+    if head.starts_with(b"From ")
+        && looks_like_headers(head.splitn(2, |&b| b == b'\n').nth(1).unwrap_or(b""))
+    {
         return Kind::Mbox;
     }
     if looks_like_headers(head) {
@@ -176,8 +219,19 @@ fn by_shape(head: &[u8]) -> Kind {
 /// of them well-known mail headers.
 fn looks_like_headers(text: &[u8]) -> bool {
     const KNOWN: &[&str] = &[
-        "from", "to", "cc", "subject", "date", "received", "message-id", "mime-version", "return-path",
-        "delivered-to", "content-type", "reply-to", "x-mailer",
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "received",
+        "message-id",
+        "mime-version",
+        "return-path",
+        "delivered-to",
+        "content-type",
+        "reply-to",
+        "x-mailer",
     ];
     let mut known = 0;
     for (i, line) in text.split(|&b| b == b'\n').take(40).enumerate() {
@@ -192,7 +246,11 @@ fn looks_like_headers(text: &[u8]) -> bool {
             return false;
         };
         let field = &line[..colon];
-        if field.is_empty() || !field.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-') {
+        if field.is_empty()
+            || !field
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        {
             return false;
         }
         let field = String::from_utf8_lossy(field).to_ascii_lowercase();
@@ -209,7 +267,10 @@ fn looks_like_headers(text: &[u8]) -> bool {
 /// Whether the file at `path` starts like a zip archive.
 pub(crate) fn file_is_zip(path: &Path) -> bool {
     let mut magic = [0u8; 4];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"PK\x03\x04"
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == *b"PK\x03\x04"
 }
 
 #[cfg(test)]
@@ -228,9 +289,21 @@ mod tests {
     #[test]
     fn shape_without_extension() {
         assert_eq!(sniff("page", b"  <!DOCTYPE html><p>x"), Kind::Html);
-        assert_eq!(sniff("mail", b"From: a@b.c\nTo: d@e.f\nSubject: hi\n\nbody"), Kind::Eml);
-        assert_eq!(sniff("box", b"From a@b Mon Jan 1 00:00:00 2024\nFrom: a@b.c\nSubject: x\n\nb"), Kind::Mbox);
-        assert_eq!(sniff("notes", b"Subject to change: see below\nplain text"), Kind::Text);
+        assert_eq!(
+            sniff("mail", b"From: a@b.c\nTo: d@e.f\nSubject: hi\n\nbody"),
+            Kind::Eml
+        );
+        assert_eq!(
+            sniff(
+                "box",
+                b"From a@b Mon Jan 1 00:00:00 2024\nFrom: a@b.c\nSubject: x\n\nb"
+            ),
+            Kind::Mbox
+        );
+        assert_eq!(
+            sniff("notes", b"Subject to change: see below\nplain text"),
+            Kind::Text
+        );
         assert_eq!(sniff("notes.md", b"From: a\nTo: b\n"), Kind::Text);
     }
 }

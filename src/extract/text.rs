@@ -69,7 +69,10 @@ pub(crate) fn detect(head: &[u8]) -> (Enc, usize) {
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(sample, true);
-    (Enc::Rs(detector.guess(None, chardetng::Utf8Detection::Allow)), 0)
+    (
+        Enc::Rs(detector.guess(None, chardetng::Utf8Detection::Allow)),
+        0,
+    )
 }
 
 /// BOM-less UTF-16/UTF-32 by where the NULs of mostly-ASCII text fall.
@@ -125,7 +128,10 @@ impl TextDecoder {
     pub fn new(enc: Enc) -> Option<Self> {
         match enc {
             Enc::Rs(e) => Some(TextDecoder(Inner::Rs(e.new_decoder_without_bom_handling()))),
-            Enc::Utf32 { big_endian } => Some(TextDecoder(Inner::Utf32 { big_endian, pending: Vec::new() })),
+            Enc::Utf32 { big_endian } => Some(TextDecoder(Inner::Utf32 {
+                big_endian,
+                pending: Vec::new(),
+            })),
             Enc::Binary => None,
         }
     }
@@ -135,7 +141,9 @@ impl TextDecoder {
             Inner::Rs(d) => {
                 let mut src = src;
                 loop {
-                    let need = d.max_utf8_buffer_length(src.len()).unwrap_or(src.len() * 3 + 16);
+                    let need = d
+                        .max_utf8_buffer_length(src.len())
+                        .unwrap_or(src.len() * 3 + 16);
                     out.reserve(need);
                     let (result, read, _) = d.decode_to_string(src, out, last);
                     src = &src[read..];
@@ -144,12 +152,19 @@ impl TextDecoder {
                     }
                 }
             }
-            Inner::Utf32 { big_endian, pending } => {
+            Inner::Utf32 {
+                big_endian,
+                pending,
+            } => {
                 pending.extend_from_slice(src);
                 let whole = pending.len() / 4 * 4;
                 for q in pending[..whole].chunks_exact(4) {
                     let q = [q[0], q[1], q[2], q[3]];
-                    let n = if *big_endian { u32::from_be_bytes(q) } else { u32::from_le_bytes(q) };
+                    let n = if *big_endian {
+                        u32::from_be_bytes(q)
+                    } else {
+                        u32::from_le_bytes(q)
+                    };
                     out.push(char::from_u32(n).unwrap_or('\u{FFFD}'));
                 }
                 pending.drain(..whole);
@@ -174,12 +189,19 @@ impl<'r> Source<'r> {
     /// Reads the head, detects the encoding. `Ok(None)` for binary input.
     fn open(r: &'r mut dyn Read, first: &mut String) -> Res<Option<Self>> {
         let mut head = Vec::with_capacity(HEAD);
-        r.take(HEAD as u64).read_to_end(&mut head).map_err(io_error)?;
+        r.take(HEAD as u64)
+            .read_to_end(&mut head)
+            .map_err(io_error)?;
         let (enc, bom) = detect(&head);
         let Some(dec) = TextDecoder::new(enc) else {
             return Ok(None);
         };
-        let mut source = Source { r, dec, raw: vec![0; STEP], eof: head.len() < HEAD };
+        let mut source = Source {
+            r,
+            dec,
+            raw: vec![0; STEP],
+            eof: head.len() < HEAD,
+        };
         let eof = source.eof;
         source.dec.decode(&head[bom..], first, eof);
         Ok(Some(source))
@@ -231,13 +253,22 @@ impl<'v> Chunker<'v> {
         }
     }
 
-    pub fn push(&mut self, s: &str) {
+    pub fn push(&mut self, mut s: &str) {
         if !self.saw_text && !s.trim().is_empty() {
             self.saw_text = true;
         }
-        self.buf.push_str(s);
-        if self.buf.len() >= self.size {
-            self.emit(false);
+        while !s.is_empty() {
+            let room = self.size.saturating_sub(self.buf.len()).max(4);
+            let take = if room >= s.len() {
+                s.len()
+            } else {
+                ceil_char(s, room)
+            };
+            self.buf.push_str(&s[..take]);
+            s = &s[take..];
+            if self.buf.len() >= self.size {
+                self.emit(false);
+            }
         }
     }
 
@@ -254,11 +285,17 @@ impl<'v> Chunker<'v> {
         let (cut, keep_from) = if last {
             (len, len)
         } else {
-            (floor_char(&self.buf, len - self.overlap / 2), floor_char(&self.buf, len - self.overlap))
+            (
+                floor_char(&self.buf, len - self.overlap / 2),
+                floor_char(&self.buf, len - self.overlap),
+            )
         };
         self.v.text(TextPart {
             text: &self.buf,
-            location: Location::Line { line: self.line, byte: self.byte },
+            location: Location::Line {
+                line: self.line,
+                byte: self.byte,
+            },
             context: None,
             report: self.report_from.min(cut)..cut,
         });
@@ -267,6 +304,13 @@ impl<'v> Chunker<'v> {
         self.report_from = cut - keep_from;
         self.buf.drain(..keep_from);
     }
+}
+
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -297,7 +341,11 @@ pub(crate) fn stream_text(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> O
             Err(e) => return Outcome::Error(e),
         }
     }
-    let notes = if chunker.finish() { vec![] } else { vec!["no-text".into()] };
+    let notes = if chunker.finish() {
+        vec![]
+    } else {
+        vec!["no-text".into()]
+    };
     Outcome::Ok { notes }
 }
 
@@ -307,7 +355,12 @@ const MAX_HEADER: usize = 256;
 const MAX_COLUMNS: usize = 16_384;
 
 /// Streams CSV (`delimiter` `,`) or TSV (`\t`), one part per non-empty cell.
-pub(crate) fn stream_csv(ctx: &Ctx, r: &mut dyn Read, delimiter: u8, v: &mut dyn Visitor) -> Outcome {
+pub(crate) fn stream_csv(
+    ctx: &Ctx,
+    r: &mut dyn Read,
+    delimiter: u8,
+    v: &mut dyn Visitor,
+) -> Outcome {
     let mut input = String::new();
     match Source::open(r, &mut input) {
         Ok(Some(source)) => outcome(csv_fields(ctx, source, input, delimiter, v)),
@@ -316,7 +369,13 @@ pub(crate) fn stream_csv(ctx: &Ctx, r: &mut dyn Read, delimiter: u8, v: &mut dyn
     }
 }
 
-fn csv_fields(ctx: &Ctx, mut source: Source, mut input: String, delimiter: u8, v: &mut dyn Visitor) -> Res<Vec<String>> {
+fn csv_fields(
+    ctx: &Ctx,
+    mut source: Source,
+    mut input: String,
+    delimiter: u8,
+    v: &mut dyn Visitor,
+) -> Res<Vec<String>> {
     let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let max_field = ctx.cfg.chunk_size.max(1024);
     let mut field = vec![0u8; 4096];
@@ -331,12 +390,31 @@ fn csv_fields(ctx: &Ctx, mut source: Source, mut input: String, delimiter: u8, v
     let mut record_byte = 0u64;
     let mut consumed = 0u64;
     let mut saw_text = false;
+    // A record's position is taken where its first byte is, after the
+    // previous record's line terminator.
+    let mut at_record_start = true;
     loop {
         if pos == input.len() && !eof {
             input.clear();
             pos = 0;
             ctx.check()?;
             eof = !source.fill(&mut input)?;
+        }
+        if at_record_start {
+            while let Some(&b) = input.as_bytes().get(pos) {
+                if b != b'\r' && b != b'\n' {
+                    break;
+                }
+                line += u64::from(b == b'\n');
+                pos += 1;
+                consumed += 1;
+            }
+            if pos == input.len() && !eof {
+                continue;
+            }
+            at_record_start = false;
+            record_line = line;
+            record_byte = consumed;
         }
         let bytes = &input.as_bytes()[pos..];
         let (result, nin, nout) = reader.read_field(bytes, &mut field[flen..]);
@@ -351,15 +429,23 @@ fn csv_fields(ctx: &Ctx, mut source: Source, mut input: String, delimiter: u8, v
                 return;
             }
             *saw_text = true;
-            let context = if row == 0 { None } else { headers.get(col).map(String::as_str) };
+            let context = if row == 0 {
+                None
+            } else {
+                headers.get(col).map(String::as_str)
+            };
             v.text(TextPart {
                 text: &text,
-                location: Location::Line { line: record_line, byte: record_byte },
+                location: Location::Line {
+                    line: record_line,
+                    byte: record_byte,
+                },
                 context,
                 report: 0..text.len(),
             });
             if row == 0 && headers.len() < MAX_COLUMNS && col == headers.len() {
-                headers.push(trimmed[..floor_char(trimmed, trimmed.len().min(MAX_HEADER))].to_owned());
+                headers
+                    .push(trimmed[..floor_char(trimmed, trimmed.len().min(MAX_HEADER))].to_owned());
             }
         };
         match result {
@@ -390,12 +476,15 @@ fn csv_fields(ctx: &Ctx, mut source: Source, mut input: String, delimiter: u8, v
                 if record_end {
                     row += 1;
                     col = 0;
-                    record_line = line;
-                    record_byte = consumed;
+                    at_record_start = true;
                 }
             }
             csv_core::ReadFieldResult::End => break,
         }
     }
-    Ok(if saw_text { vec![] } else { vec!["no-text".into()] })
+    Ok(if saw_text {
+        vec![]
+    } else {
+        vec!["no-text".into()]
+    })
 }

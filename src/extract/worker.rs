@@ -39,7 +39,12 @@ const BATCH_BYTES: usize = 256 << 10;
 const CHANNEL_CAP: usize = 16;
 
 enum Event {
-    Text { text: String, location: Location, context: Option<String>, report: Range<usize> },
+    Text {
+        text: String,
+        location: Location,
+        context: Option<String>,
+        report: Range<usize>,
+    },
     Enter(String),
     Leave(Outcome),
     Done(FileResult),
@@ -97,13 +102,22 @@ impl Visitor for ChannelVisitor {
 }
 
 /// See [`super::extract_file`].
-pub(super) fn extract_file(path: &Path, cfg: &ExtractConfig, visitor: &mut dyn Visitor) -> FileResult {
+pub(super) fn extract_file(
+    path: &Path,
+    cfg: &ExtractConfig,
+    visitor: &mut dyn Visitor,
+) -> FileResult {
     let path = path.to_path_buf();
     run(cfg, visitor, move |ctx, v| file_job(&path, ctx, v))
 }
 
 /// See [`super::extract_bytes`].
-pub(super) fn extract_bytes(name: &str, bytes: &[u8], cfg: &ExtractConfig, visitor: &mut dyn Visitor) -> Outcome {
+pub(super) fn extract_bytes(
+    name: &str,
+    bytes: &[u8],
+    cfg: &ExtractConfig,
+    visitor: &mut dyn Visitor,
+) -> Outcome {
     let name = name.to_owned();
     let bytes = bytes.to_vec();
     let len = bytes.len() as u64;
@@ -116,7 +130,11 @@ pub(super) fn extract_bytes(name: &str, bytes: &[u8], cfg: &ExtractConfig, visit
 }
 
 fn failed(e: ExtractError) -> FileResult {
-    FileResult { outcome: Outcome::Error(e), content_hash: None, bytes_read: 0 }
+    FileResult {
+        outcome: Outcome::Error(e),
+        content_hash: None,
+        bytes_read: 0,
+    }
 }
 
 /// Runs `job` on a helper thread and relays its events to `visitor` until it
@@ -135,35 +153,57 @@ where
         .stack_size(STACK_SIZE)
         .spawn(move || {
             let ctx = Ctx::new(ctx_cfg, deadline, ctx_cancel.clone());
-            let mut v = ChannelVisitor { tx, batch: Vec::new(), batch_bytes: 0, cancel: ctx_cancel };
+            let mut v = ChannelVisitor {
+                tx,
+                batch: Vec::new(),
+                batch_bytes: 0,
+                cancel: ctx_cancel,
+            };
             let result = guard(|| job(&ctx, &mut v)).unwrap_or_else(failed);
             v.batch.push(Event::Done(result));
             v.flush();
         });
     if let Err(e) = spawned {
-        return failed(ExtractError::Io(format!("cannot start extraction thread: {e}")));
+        return failed(ExtractError::Io(format!(
+            "cannot start extraction thread: {e}"
+        )));
     }
     relay(&rx, deadline, &cancel, visitor)
 }
 
 /// Forwards events to the real visitor, keeping `enter`/`leave` balanced
 /// whatever happens to the helper.
-fn relay(rx: &Receiver<Vec<Event>>, deadline: Instant, cancel: &AtomicBool, visitor: &mut dyn Visitor) -> FileResult {
+fn relay(
+    rx: &Receiver<Vec<Event>>,
+    deadline: Instant,
+    cancel: &AtomicBool,
+    visitor: &mut dyn Visitor,
+) -> FileResult {
     let mut open = 0usize;
     let end = loop {
         let batch = match rx.recv_deadline(deadline) {
             Ok(batch) => batch,
             Err(RecvTimeoutError::Timeout) => break failed(ExtractError::Timeout),
             Err(RecvTimeoutError::Disconnected) => {
-                break failed(ExtractError::Panic("extraction thread ended without a result".into()))
+                break failed(ExtractError::Panic(
+                    "extraction thread ended without a result".into(),
+                ))
             }
         };
         let mut done = None;
         for event in batch {
             match event {
-                Event::Text { text, location, context, report } => {
-                    visitor.text(TextPart { text: &text, location, context: context.as_deref(), report })
-                }
+                Event::Text {
+                    text,
+                    location,
+                    context,
+                    report,
+                } => visitor.text(TextPart {
+                    text: &text,
+                    location,
+                    context: context.as_deref(),
+                    report,
+                }),
                 Event::Enter(name) => {
                     open += 1;
                     visitor.enter(&name);
@@ -213,26 +253,42 @@ fn file_job(path: &Path, ctx: &Ctx, v: &mut dyn Visitor) -> FileResult {
     };
     let size = file.metadata().ok().map(|m| m.len());
     let name = path.to_string_lossy();
-    let mut hr = HashingReader { inner: io::BufReader::with_capacity(1 << 16, file), hasher: blake3::Hasher::new(), count: 0 };
+    let mut hr = HashingReader {
+        inner: io::BufReader::with_capacity(1 << 16, file),
+        hasher: blake3::Hasher::new(),
+        count: 0,
+    };
     let outcome = if size.is_some_and(|s| s > ctx.cfg.max_in_memory) && sniff::file_is_zip(path) {
         // A zip too large for memory: hash it in one pass, then read it
         // through the file system, which the zip format needs (it seeks).
         if let Err(e) = io::copy(&mut hr, &mut io::sink()) {
-            return FileResult { outcome: Outcome::Error(ExtractError::Io(e.to_string())), content_hash: None, bytes_read: hr.count };
+            return FileResult {
+                outcome: Outcome::Error(ExtractError::Io(e.to_string())),
+                content_hash: None,
+                bytes_read: hr.count,
+            };
         }
         archive::zip_path(ctx, path, v)
     } else {
         dispatch::extract_top(ctx, &name, &mut hr, size, v)
     };
     if ctx.cancelled() {
-        return FileResult { outcome, content_hash: None, bytes_read: hr.count };
+        return FileResult {
+            outcome,
+            content_hash: None,
+            bytes_read: hr.count,
+        };
     }
     // Whatever the parser left unread still belongs to the hash.
     let content_hash = match io::copy(&mut hr, &mut io::sink()) {
         Ok(_) => Some(hr.hasher.finalize().to_hex().to_string()),
         Err(_) => None,
     };
-    FileResult { outcome, content_hash, bytes_read: hr.count }
+    FileResult {
+        outcome,
+        content_hash,
+        bytes_read: hr.count,
+    }
 }
 
 thread_local! {
