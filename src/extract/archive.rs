@@ -12,7 +12,8 @@
 //! and ODF (`mimetype`) packages go to their readers, anything else is an
 //! archive. Encrypted members end as `Error(Encrypted)`; compression methods
 //! other than stored/deflate as `Error(Unsupported)`. A `.gz` payload is the
-//! same document (no `enter`), one nesting level deeper.
+//! same document (no `enter`), one nesting level deeper. Objects embedded
+//! in OOXML packages (`word/embeddings/...`) are contained documents too.
 
 use super::dispatch::{
     contained, extract_reader, io_error, outcome, Counting, Ctx, Members, Metered, Res,
@@ -56,10 +57,12 @@ pub(crate) fn zip_family(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visit
     };
     let has = |zip: &ZipArchive<_>, n: &str| zip.index_for_name(n).is_some();
     if has(&zip, "word/document.xml") {
-        return outcome(office::docx(ctx, &mut zip, v));
+        let main = office::docx(ctx, &mut zip, v);
+        return with_embeddings(ctx, &mut zip, "word/embeddings/", main, v);
     }
     if has(&zip, "ppt/presentation.xml") {
-        return outcome(office::pptx(ctx, &mut zip, v));
+        let main = office::pptx(ctx, &mut zip, v);
+        return with_embeddings(ctx, &mut zip, "ppt/embeddings/", main, v);
     }
     if has(&zip, "xl/workbook.xml") || has(&zip, "xl/workbook.bin") {
         let book = if has(&zip, "xl/workbook.bin") {
@@ -67,9 +70,15 @@ pub(crate) fn zip_family(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visit
         } else {
             Book::Xlsx
         };
-        return outcome(precheck(ctx, &mut zip).and_then(|()| sheet::extract(ctx, book, bytes, v)));
+        let main = precheck(ctx, &mut zip).and_then(|()| sheet::extract(ctx, book, bytes, v));
+        return with_embeddings(ctx, &mut zip, "xl/embeddings/", main, v);
     }
-    if let Some(mime) = odf_mimetype(ctx, &mut zip) {
+    let mimetype = odf_mimetype(ctx, &mut zip).or_else(|| {
+        // Some writers omit `mimetype`; the manifest plus content.xml is ODF.
+        (has(&zip, "content.xml") && has(&zip, "META-INF/manifest.xml"))
+            .then(|| "application/vnd.oasis.opendocument.unknown".to_owned())
+    });
+    if let Some(mime) = mimetype {
         if office::odf_encrypted(ctx, &mut zip) {
             return Outcome::Error(ExtractError::Encrypted);
         }
@@ -108,14 +117,22 @@ fn odf_mimetype<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) -> Option<St
     Some(String::from_utf8_lossy(&bytes).trim().to_owned())
 }
 
-/// Checks every entry's declared sizes against the budgets and charges them,
-/// for packages handed whole to a parser that inflates them itself.
+/// Checks the declared sizes of every part a spreadsheet parser inflates
+/// itself (not media or embedded objects, which it never opens) against
+/// the budgets, and charges them.
 fn precheck<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) -> Res<()> {
     if zip.len() as u64 > ctx.budgets().max_entries {
         return Err(ExtractError::Budget("entries"));
     }
     for i in 0..zip.len() {
         let file = zip.by_index_raw(i).map_err(zip_error)?;
+        let name = String::from_utf8_lossy(file.name_raw());
+        if ["media/", "embeddings/", "Pictures/", "Thumbnails/"]
+            .iter()
+            .any(|p| name.contains(p))
+        {
+            continue;
+        }
         if file.encrypted() {
             return Err(ExtractError::Encrypted);
         }
@@ -126,6 +143,87 @@ fn precheck<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) -> Res<()> {
         ctx.charge(file.size())?;
     }
     Ok(())
+}
+
+/// Objects embedded in an OOXML package (a spreadsheet inside a report)
+/// are contained documents: `report.docx!/word/embeddings/Sheet1.xlsx`.
+fn with_embeddings<R: Read + Seek>(
+    ctx: &Ctx,
+    zip: &mut ZipArchive<R>,
+    prefix: &str,
+    main: Res<Vec<String>>,
+    v: &mut dyn Visitor,
+) -> Outcome {
+    let mut notes = match main {
+        Ok(n) => n,
+        Err(e) => return Outcome::Error(e),
+    };
+    let embedded: Vec<(usize, String)> = (0..zip.len())
+        .filter_map(|i| {
+            let name = zip.name_for_index(i)?.ok()?;
+            (name.starts_with(prefix) && !name.ends_with('/')).then(|| (i, name.into_owned()))
+        })
+        .collect();
+    if embedded.is_empty() {
+        return Outcome::Ok { notes };
+    }
+    let mut folded = Members::new("embedded object");
+    for (i, name) in embedded {
+        let o = contained(ctx, &name, v, |ctx, name, v| {
+            read_entry(ctx, zip, i, name, v)
+        });
+        if let Err(e) = folded.add(&o) {
+            return Outcome::Error(e);
+        }
+    }
+    match folded.finish() {
+        Ok(more) => {
+            notes.retain(|n| n != "no-text");
+            notes.extend(more);
+            Outcome::Ok { notes }
+        }
+        Err(e) => Outcome::Error(e),
+    }
+}
+
+/// Reads entry `i` of a zip as a contained document named `name`.
+fn read_entry<R: Read + Seek>(
+    ctx: &Ctx,
+    zip: &mut ZipArchive<R>,
+    i: usize,
+    name: &str,
+    v: &mut dyn Visitor,
+) -> Outcome {
+    let meta = zip.by_index_raw(i).map(|f| {
+        (
+            f.encrypted(),
+            f.size(),
+            f.compressed_size(),
+            f.compression(),
+        )
+    });
+    let (encrypted, size, csize, method) = match meta {
+        Ok(m) => m,
+        Err(e) => return Outcome::Error(zip_error(e)),
+    };
+    if encrypted {
+        return Outcome::Error(ExtractError::Encrypted);
+    }
+    if !matches!(
+        method,
+        CompressionMethod::Stored | CompressionMethod::Deflated
+    ) {
+        return Outcome::Error(ExtractError::Unsupported(format!(
+            "zip compression method {method}"
+        )));
+    }
+    if let Err(e) = ctx.check_declared(size, csize) {
+        return Outcome::Error(e);
+    }
+    match zip.by_index(i) {
+        Ok(file) => extract_reader(ctx, name, &mut Metered::new(file, ctx), v),
+        Err(e) => Outcome::Error(zip_error(e)),
+    }
 }
 
 /// Every file member of a plain zip archive, as contained documents.
@@ -145,16 +243,9 @@ fn members<R: Read + Seek>(
                 Ok(n) => n.into_owned(),
                 Err(_) => String::from_utf8_lossy(f.name_raw()).into_owned(),
             };
-            (
-                name,
-                f.is_dir(),
-                f.encrypted(),
-                f.size(),
-                f.compressed_size(),
-                f.compression(),
-            )
+            (name, f.is_dir())
         });
-        let (name, is_dir, encrypted, size, csize, method) = match meta {
+        let (name, is_dir) = match meta {
             Ok(m) => m,
             Err(e) => {
                 let e = zip_error(e);
@@ -169,24 +260,7 @@ fn members<R: Read + Seek>(
             continue;
         }
         let o = contained(ctx, &name, v, |ctx, name, v| {
-            if encrypted {
-                return Outcome::Error(ExtractError::Encrypted);
-            }
-            if !matches!(
-                method,
-                CompressionMethod::Stored | CompressionMethod::Deflated
-            ) {
-                return Outcome::Error(ExtractError::Unsupported(format!(
-                    "zip compression method {method}"
-                )));
-            }
-            if let Err(e) = ctx.check_declared(size, csize) {
-                return Outcome::Error(e);
-            }
-            match zip.by_index(i) {
-                Ok(file) => extract_reader(ctx, name, &mut Metered::new(file, ctx), v),
-                Err(e) => Outcome::Error(zip_error(e)),
-            }
+            read_entry(ctx, zip, i, name, v)
         });
         folded.add(&o)?;
     }

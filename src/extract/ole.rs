@@ -13,6 +13,8 @@
 //!   page; master-slide placeholder text skipped. An `EncryptedSummary`
 //!   stream → `Encrypted`.
 //! - `.xls` (`Workbook`/`Book`): calamine (see `sheet`).
+//! - An OLE `Package` object (a file embedded in an Office document): the
+//!   embedded file, read as this same document.
 //!
 //! Stream lengths come from the file and are checked against
 //! `max_member_size` before a stream is read.
@@ -30,7 +32,7 @@ use std::io::{Cursor, Read};
 
 type Cf<'a> = CompoundFile<Cursor<&'a [u8]>>;
 
-pub(crate) fn extract(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visitor) -> Outcome {
+pub(crate) fn extract(ctx: &Ctx, name: &str, bytes: &[u8], v: &mut dyn Visitor) -> Outcome {
     let cf = match guard(|| CompoundFile::open(Cursor::new(bytes))) {
         Ok(Ok(cf)) => cf,
         Ok(Err(e)) => return Outcome::Error(ExtractError::Corrupt(format!("ole: {e}"))),
@@ -54,6 +56,17 @@ pub(crate) fn extract(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visitor)
     }
     if cf.is_stream("/__properties_version1.0") || has_prefix(&cf, "/", "__substg1.0_") {
         return outcome(msg(ctx, &mut cf, "", v));
+    }
+    // An OLE "Package" object (a file embedded in an Office document): the
+    // stream is the embedded file itself.
+    if cf.is_stream("/Package") {
+        return match stream(ctx, &mut cf, "/Package") {
+            Ok(Some(bytes)) => extract_slice(ctx, name, &bytes, v),
+            Ok(None) => Outcome::Ok {
+                notes: vec!["no-text".into()],
+            },
+            Err(e) => Outcome::Error(e),
+        };
     }
     Outcome::Error(ExtractError::Unsupported(
         "ole: no known content streams".into(),
@@ -296,6 +309,10 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 fn doc(ctx: &Ctx, cf: &mut Cf<'_>, v: &mut dyn Visitor) -> Res<Vec<String>> {
     let bad = |what: &str| ExtractError::Corrupt(format!("doc: {what}"));
     let word = stream(ctx, cf, "/WordDocument")?.ok_or_else(|| bad("no WordDocument"))?;
+    // Word 97 and later (nFib 0x00C1+); Word 6/95 keep text elsewhere.
+    if u16_at(&word, 2).is_some_and(|nfib| nfib < 0x00C1) {
+        return Err(ExtractError::Unsupported("doc: Word 6/95 format".into()));
+    }
     let flags = u16_at(&word, 0x0A).ok_or_else(|| bad("short FIB"))?;
     if flags & 0x0100 != 0 {
         return Err(ExtractError::Encrypted);

@@ -138,10 +138,15 @@ pub(crate) fn sniff(name: &str, head: &[u8]) -> Kind {
     if head.is_empty() {
         return Kind::Empty;
     }
+    let ext = extension(name);
     if let Some(kind) = by_magic(head) {
         return kind;
     }
-    let ext = extension(name);
+    // PDF readers accept the header anywhere in the first KiB; outside a
+    // `.pdf` that would turn text *about* PDFs into broken PDFs.
+    if ext == "pdf" && memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() {
+        return Kind::Pdf;
+    }
     match ext.as_str() {
         "csv" => return Kind::Csv,
         "tsv" | "tab" => return Kind::Tsv,
@@ -176,8 +181,7 @@ fn by_magic(head: &[u8]) -> Option<Kind> {
     if head.starts_with(b"{\\rtf") {
         return Some(Kind::Rtf);
     }
-    // PDF readers accept the header anywhere in the first KiB.
-    if memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() {
+    if head.starts_with(b"%PDF-") {
         return Some(Kind::Pdf);
     }
     if BINARY_MAGIC.iter().any(|m| head.starts_with(m)) {
@@ -284,6 +288,11 @@ mod tests {
         assert_eq!(sniff("a.csv", b"name,ssn\n"), Kind::Csv);
         assert_eq!(sniff("pic.txt", b"\x89PNG\r\n\x1a\n...."), Kind::Binary);
         assert_eq!(sniff("x", b""), Kind::Empty);
+        assert_eq!(sniff("scan.pdf", b"\r\n%PDF-1.4\n"), Kind::Pdf);
+        assert_eq!(
+            sniff("notes.md", b"# Notes\nThe header is %PDF-1.7\n"),
+            Kind::Text
+        );
     }
 
     #[test]

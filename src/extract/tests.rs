@@ -451,6 +451,22 @@ fn docx_and_odt_parts() {
 }
 
 #[test]
+fn embedded_objects_are_contained() {
+    let (o, c) = run_file("formats", "embedded.docx");
+    assert_eq!(o, ok());
+    let name = "word/embeddings/Microsoft_Excel_Worksheet.xlsx";
+    assert_eq!(left(&c, name), ok());
+    assert_eq!(
+        part_at(&c, name, &cell("Customers", "B2")),
+        "1234567890123456"
+    );
+    assert_eq!(
+        part_at(&c, "", &Location::Paragraph { n: 1 }),
+        "Customer Jane Roe asked about her loan."
+    );
+}
+
+#[test]
 fn legacy_doc_and_rtf() {
     let (o, c) = run_file("formats", "report.doc");
     assert_eq!(o, ok());

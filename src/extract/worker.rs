@@ -251,7 +251,15 @@ fn file_job(path: &Path, ctx: &Ctx, v: &mut dyn Visitor) -> FileResult {
         Ok(f) => f,
         Err(e) => return failed(ExtractError::Io(e.to_string())),
     };
-    let size = file.metadata().ok().map(|m| m.len());
+    let meta = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => return failed(ExtractError::Io(e.to_string())),
+    };
+    // FIFOs, devices and directories never end or are not documents.
+    if !meta.is_file() {
+        return failed(ExtractError::Unsupported("not a regular file".into()));
+    }
+    let size = Some(meta.len());
     let name = path.to_string_lossy();
     let mut hr = HashingReader {
         inner: io::BufReader::with_capacity(1 << 16, file),
