@@ -1,0 +1,6 @@
+//! Fuzzes EML (email.rs) through `extract_bytes`, named `fuzz.eml`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| kbscan_fuzz::check("fuzz.eml", data));

@@ -1,0 +1,6 @@
+//! Fuzzes HTML (html.rs) through `extract_bytes`, named `fuzz.html`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| kbscan_fuzz::check("fuzz.html", data));

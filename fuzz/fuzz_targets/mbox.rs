@@ -1,0 +1,6 @@
+//! Fuzzes MBOX (email.rs) through `extract_bytes`, named `fuzz.mbox`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| kbscan_fuzz::check("fuzz.mbox", data));
