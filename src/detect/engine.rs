@@ -318,17 +318,13 @@ impl Detector {
                 let Some(caps) = rule.regex.captures_at(hay, m.start()) else {
                     continue;
                 };
-                if let Some(g) = rule.value_group {
-                    match caps.get(g) {
-                        Some(v) => (vs, ve) = (v.start(), v.end()),
-                        None => continue,
-                    }
+                // A group that did not take part (one branch of an
+                // alternation) leaves the whole match as the value.
+                if let Some(v) = rule.value_group.and_then(|g| caps.get(g)) {
+                    (vs, ve) = (v.start(), v.end());
                 }
-                if let Some(g) = rule.secret_group {
-                    match caps.get(g) {
-                        Some(v) => checked = Some((v.start(), v.end())),
-                        None => continue,
-                    }
+                if let Some(v) = rule.secret_group.and_then(|g| caps.get(g)) {
+                    checked = Some((v.start(), v.end()));
                 }
             }
             (vs, ve) = snap(text, vs, ve);

@@ -50,9 +50,9 @@ impl Mask {
             "shape" => Mask::Shape,
             "phrase" => Mask::Phrase,
             other => match other.strip_prefix("token:").map(str::parse::<usize>) {
-                Some(Ok(n)) if n <= 12 => Mask::Token(Some(n)),
+                Some(Ok(n)) if n <= 24 => Mask::Token(Some(n)),
                 _ => bail!(
-                    "unknown mask {other:?} (known: email, digits, iban, token, token:N (N <= 12), \
+                    "unknown mask {other:?} (known: email, digits, iban, token, token:N (N <= 24), \
                      pem, url, name, shape, phrase)"
                 ),
             },

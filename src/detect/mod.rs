@@ -29,3 +29,16 @@ mod tests {
         assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
     }
 }
+#[cfg(test)]
+mod dbg_tests {
+    use super::*;
+    #[test]
+    fn dbg_count() {
+        let d = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
+        eprintln!("rules: {}", d.rules().len());
+        let mut out = Vec::new();
+        let text = "Card on file: 4556 7375 8689 9855, exp 04/27 DOB: 15/03/1980 mail jane.doe@acme-corp.de";
+        d.scan(text, None, &mut Scratch::new(), &mut out);
+        for x in &out { eprintln!("{} {:?} {}", d.rules()[x.rule].id, x, d.snippet(x, text)); }
+    }
+}
