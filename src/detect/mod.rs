@@ -10,6 +10,8 @@
 //! - `validators`: checksums and allocation rules (Luhn, IBAN, SSN, ...).
 //! - `mask`: masked snippets.
 
+#[cfg(test)]
+mod docs;
 mod engine;
 mod mask;
 mod rules;
@@ -27,18 +29,5 @@ mod tests {
         let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
         let failures: Vec<String> = detector.self_test().iter().map(|f| f.to_string()).collect();
         assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
-    }
-}
-#[cfg(test)]
-mod dbg_tests {
-    use super::*;
-    #[test]
-    fn dbg_count() {
-        let d = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
-        eprintln!("rules: {}", d.rules().len());
-        let mut out = Vec::new();
-        let text = "Card on file: 4556 7375 8689 9855, exp 04/27 DOB: 15/03/1980 mail jane.doe@acme-corp.de";
-        d.scan(text, None, &mut Scratch::new(), &mut out);
-        for x in &out { eprintln!("{} {:?} {}", d.rules()[x.rule].id, x, d.snippet(x, text)); }
     }
 }

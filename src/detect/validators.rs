@@ -106,6 +106,27 @@ impl Validator {
     }
 }
 
+impl std::fmt::Display for Validator {
+    /// The name as written in a rule file.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Validator::Luhn => f.write_str("luhn"),
+            Validator::Card => f.write_str("card"),
+            Validator::Iban => f.write_str("iban"),
+            Validator::Ssn => f.write_str("ssn"),
+            Validator::Itin => f.write_str("itin"),
+            Validator::Aba => f.write_str("aba"),
+            Validator::Nino => f.write_str("nino"),
+            Validator::Entropy(min) => write!(f, "entropy:{min}"),
+            Validator::NotPlaceholder => f.write_str("not_placeholder"),
+            Validator::Date => f.write_str("date"),
+            Validator::Phone => f.write_str("phone"),
+            Validator::DigitCount(lo, hi) => write!(f, "digits:{lo}-{hi}"),
+            Validator::Complex => f.write_str("complex"),
+        }
+    }
+}
+
 /// The ASCII digits of `s`, in order, as numeric values.
 pub fn digits(s: &str) -> Vec<u8> {
     s.bytes()
@@ -669,6 +690,9 @@ mod tests {
         assert_eq!(Validator::parse("digits:10-11").unwrap(), Validator::DigitCount(10, 11));
         assert!(Validator::parse("digits:11-10").is_err());
         assert!(Validator::DigitCount(10, 11).check("020 7946 0958"));
+        for name in ["luhn", "entropy:3.5", "digits:10-11", "not_placeholder"] {
+            assert_eq!(Validator::parse(name).unwrap().to_string(), name);
+        }
         assert!(!Validator::DigitCount(10, 11).check("7946 0958"));
     }
 }
