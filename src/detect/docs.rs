@@ -21,6 +21,7 @@ fn anchor(rule: &Rule) -> String {
         Anchor::Keywords => format!("{} keyword(s)", rule.keywords.len()),
         Anchor::At => "`@`".to_string(),
         Anchor::Digits(n) => format!("digit run ≥ {n}"),
+        Anchor::Context => "column header".to_string(),
     }
 }
 

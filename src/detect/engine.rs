@@ -91,6 +91,8 @@ pub struct Detector {
     at_rules: Vec<usize>,
     /// `(rule, min_digits)`.
     digit_rules: Vec<(usize, usize)>,
+    /// Rules that run only under a matching column header.
+    context_rules: Vec<usize>,
 }
 
 /// Separators allowed inside a run of digits (`4556 7375`, `555-0132`,
@@ -110,6 +112,7 @@ impl Detector {
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut at_rules = Vec::new();
         let mut digit_rules = Vec::new();
+        let mut context_rules = Vec::new();
         let mut categories: HashMap<&str, u32> = HashMap::new();
         let mut category_of = Vec::with_capacity(rules.len());
         for (i, r) in rules.iter().enumerate() {
@@ -130,6 +133,7 @@ impl Detector {
                 }
                 Anchor::At => at_rules.push(i),
                 Anchor::Digits(n) => digit_rules.push((i, n)),
+                Anchor::Context => context_rules.push(i),
             }
         }
         // The search reports the longest keyword at each start position, so
@@ -172,6 +176,7 @@ impl Detector {
             keyword_rules,
             at_rules,
             digit_rules,
+            context_rules,
         })
     }
 
@@ -303,6 +308,11 @@ impl Detector {
         for (rule, slot) in pending.iter_mut().enumerate() {
             if let Some((s, e)) = slot.take() {
                 self.confirm(rule, text, lower, state, s, e);
+            }
+        }
+        for &r in &self.context_rules {
+            if self.header_has(r, state, true) {
+                self.confirm(r, text, lower, state, 0, text.len());
             }
         }
     }
@@ -449,21 +459,30 @@ impl Detector {
             if rule.negative_examples.is_empty() {
                 failures.push(fail("has no negative examples".into()));
             }
+            // Column rules write their examples as `header<TAB>cell`.
+            let split = |ex: &'_ str| -> (Option<String>, String) {
+                match (rule.anchor, ex.split_once('\t')) {
+                    (Anchor::Context, Some((h, t))) => (Some(h.to_string()), t.to_string()),
+                    _ => (None, ex.to_string()),
+                }
+            };
             for (n, ex) in rule.examples.iter().enumerate() {
-                self.scan_raw(ex, None, &mut scratch);
+                let (header, ex) = split(ex);
+                self.scan_raw(&ex, header.as_deref(), &mut scratch);
                 if !scratch.state.found.iter().any(|d| d.rule == i) {
                     failures.push(fail(format!(
                         "examples[{n}] {} is not detected",
-                        preview(ex)
+                        preview(&ex)
                     )));
                 }
             }
             for (n, ex) in rule.negative_examples.iter().enumerate() {
-                self.scan_raw(ex, None, &mut scratch);
+                let (header, ex) = split(ex);
+                self.scan_raw(&ex, header.as_deref(), &mut scratch);
                 if scratch.state.found.iter().any(|d| d.rule == i) {
                     failures.push(fail(format!(
                         "negative_examples[{n}] {} is detected",
-                        preview(ex)
+                        preview(&ex)
                     )));
                 }
             }
@@ -607,6 +626,31 @@ negative_examples = ["ref 536228765"]
         assert!(scan(&d, "536228765", Some("lessons")).is_empty());
         // The header also boosts: a bare card under a "card_number" column.
         assert_eq!(scan(&d, "4916123456789010", Some("card_number")).len(), 1);
+    }
+
+    #[test]
+    fn column_rules_need_their_header() {
+        let d = detector(
+            r#"
+[[rule]]
+id = "credit.score.column"
+name = "Score column"
+category = "credit.score"
+description = "score under a credit score header"
+anchor = "context"
+pattern = '^\s*(?P<value>[3-8]\d{2})\s*$'
+confidence = 0.5
+context = { words = ["credit score", "fico"] }
+examples = ["credit_score\t712"]
+negative_examples = ["credit_score\tn/a", "order_total\t712"]
+"#,
+        );
+        assert!(scan(&d, "712", None).is_empty());
+        assert!(scan(&d, "712", Some("qty")).is_empty());
+        let hits = scan(&d, "712", Some("Credit_Score"));
+        assert_eq!(hits.len(), 1);
+        assert!((hits[0].confidence - 0.7).abs() < 1e-6);
+        assert!(d.self_test().is_empty(), "{:?}", d.self_test());
     }
 
     #[test]

@@ -212,6 +212,9 @@ pub(crate) enum Anchor {
     At,
     /// A run of digits (with single separators) of at least this many digits.
     Digits(usize),
+    /// The caller's context (a column header) holds one of the rule's
+    /// context words: the regex runs over the whole text (one cell).
+    Context,
 }
 
 /// Hotwords looked up around a confirmed match (or in the caller's context).
@@ -418,13 +421,14 @@ impl Rule {
             (None | Some("keywords"), false) => Anchor::Keywords,
             (Some("at"), true) => Anchor::At,
             (Some("digits"), true) => Anchor::Digits(spec.min_digits.unwrap_or(1).max(1)),
+            (Some("context"), true) => Anchor::Context,
             (Some("keywords") | None, true) => {
-                bail!("needs `keywords`, `phrases` or an `anchor` (\"at\" or \"digits\")")
+                bail!("needs `keywords`, `phrases` or an `anchor` (\"at\", \"digits\", \"context\")")
             }
-            (Some(a), false) if a == "at" || a == "digits" => {
+            (Some(a), false) if a == "at" || a == "digits" || a == "context" => {
                 bail!("anchor {a:?} and keywords are exclusive")
             }
-            (Some(a), _) => bail!("unknown anchor {a:?} (known: keywords, at, digits)"),
+            (Some(a), _) => bail!("unknown anchor {a:?} (known: keywords, at, digits, context)"),
         };
         ensure!(
             spec.min_digits.is_none() || matches!(anchor, Anchor::Digits(_)),
@@ -452,6 +456,10 @@ impl Rule {
         ensure!(
             !spec.requires_context || context.is_some(),
             "requires_context needs a `context` table"
+        );
+        ensure!(
+            anchor != Anchor::Context || context.is_some(),
+            "anchor = \"context\" needs a `context` table (the column-header words)"
         );
         let allow_regex = if spec.allow_regex.is_empty() {
             None
@@ -496,7 +504,7 @@ impl Rule {
             min_confidence,
             context,
             negative_context,
-            requires_context: spec.requires_context,
+            requires_context: spec.requires_context || anchor == Anchor::Context,
             allow: spec.allow.iter().map(|a| allow_key(a)).collect(),
             allow_regex,
             mask,
