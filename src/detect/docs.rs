@@ -28,13 +28,23 @@ fn anchor(rule: &Rule) -> String {
 fn rule_list(set: &RuleSet) -> String {
     let mut s = String::new();
     let family = |r: &Rule| r.category.split('.').next().unwrap_or("").to_string();
-    let _ = writeln!(s, "\n{} rules, version `{}`.\n", set.rules().len(), set.version());
+    let _ = writeln!(
+        s,
+        "\n{} rules, version `{}`.\n",
+        set.rules().len(),
+        set.version()
+    );
     let _ = writeln!(s, "| family | rules | categories |\n|---|---:|---|");
     for (fam, title) in FAMILIES {
         let rules: Vec<&Rule> = set.rules().iter().filter(|r| family(r) == *fam).collect();
         let mut cats: Vec<&str> = rules.iter().map(|r| r.category.as_str()).collect();
         cats.dedup();
-        let _ = writeln!(s, "| {title} (`{fam}`) | {} | {} |", rules.len(), cats.len());
+        let _ = writeln!(
+            s,
+            "| {title} (`{fam}`) | {} | {} |",
+            rules.len(),
+            cats.len()
+        );
     }
     for (fam, title) in FAMILIES {
         let _ = writeln!(s, "\n## {title}\n");
@@ -43,8 +53,7 @@ fn rule_list(set: &RuleSet) -> String {
             "| id | category | anchor | validators | confidence (min) | context |\n|---|---|---|---|---|---|"
         );
         for r in set.rules().iter().filter(|r| family(r) == *fam) {
-            let validators: Vec<String> =
-                r.validators.iter().map(|v| format!("`{v}`")).collect();
+            let validators: Vec<String> = r.validators.iter().map(|v| format!("`{v}`")).collect();
             let ctx = match (&r.context, r.requires_context) {
                 (Some(h), true) => format!("required, +{:.2}", h.weight),
                 (Some(h), false) => format!("+{:.2}", h.weight),
@@ -60,7 +69,11 @@ fn rule_list(set: &RuleSet) -> String {
                 r.id,
                 r.category,
                 anchor(r),
-                if validators.is_empty() { "—".to_string() } else { validators.join(", ") },
+                if validators.is_empty() {
+                    "—".to_string()
+                } else {
+                    validators.join(", ")
+                },
                 r.confidence,
                 r.min_confidence,
                 ctx

@@ -206,8 +206,11 @@ impl Detector {
         let found = &mut scratch.state.found;
         // Same category, overlapping spans: keep the most confident.
         found.sort_by(|a, b| {
-            (self.category_of[a.rule], a.start, b.end)
-                .cmp(&(self.category_of[b.rule], b.start, a.end))
+            (self.category_of[a.rule], a.start, b.end).cmp(&(
+                self.category_of[b.rule],
+                b.start,
+                a.end,
+            ))
         });
         let first = out.len();
         let mut i = 0;
@@ -216,7 +219,8 @@ impl Detector {
             let mut best = found[i];
             let mut end = best.end;
             let mut j = i + 1;
-            while j < found.len() && self.category_of[found[j].rule] == cat && found[j].start < end {
+            while j < found.len() && self.category_of[found[j].rule] == cat && found[j].start < end
+            {
                 end = end.max(found[j].end);
                 if found[j].confidence > best.confidence {
                     best = found[j];
@@ -244,10 +248,12 @@ impl Detector {
         state.header.clear();
         if let Some(c) = context {
             state.header.push(b' ');
-            state.header.extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
-                b'_' | b'-' | b'.' => b' ',
-                b => b,
-            }));
+            state
+                .header
+                .extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
+                    b'_' | b'-' | b'.' => b' ',
+                    b => b,
+                }));
             state.header.push(b' ');
         }
         state.header_hot.clear();
@@ -318,15 +324,7 @@ impl Detector {
     }
 
     /// Runs rule `r`'s regex over `text[ws..we]` and records what passes.
-    fn confirm(
-        &self,
-        r: usize,
-        text: &str,
-        lower: &[u8],
-        state: &mut State,
-        ws: usize,
-        we: usize,
-    ) {
+    fn confirm(&self, r: usize, text: &str, lower: &[u8], state: &mut State, ws: usize, we: usize) {
         let rule = &self.rules[r];
         let bytes = text.as_bytes();
         let mut pos = ws;
@@ -343,7 +341,11 @@ impl Detector {
                     None => break,
                 }
             }
-            pos = if m.end() > m.start() { m.end() } else { m.end() + 1 };
+            pos = if m.end() > m.start() {
+                m.end()
+            } else {
+                m.end() + 1
+            };
             let (mut vs, mut ve) = (m.start(), m.end());
             let mut checked = None;
             if rule.value_group.is_some() || rule.secret_group.is_some() {
@@ -374,14 +376,22 @@ impl Detector {
             let (ms, me) = (m.start(), m.end());
             let hot = rule.context.as_ref().is_some_and(|h| {
                 self.header_has(r, state, true)
-                    || h.found(lower, ms.saturating_sub(h.window), (me + h.window).min(text.len()))
+                    || h.found(
+                        lower,
+                        ms.saturating_sub(h.window),
+                        (me + h.window).min(text.len()),
+                    )
             });
             if rule.requires_context && !hot {
                 continue;
             }
             let cold = rule.negative_context.as_ref().is_some_and(|h| {
                 self.header_has(r, state, false)
-                    || h.found(lower, ms.saturating_sub(h.window), (me + h.window).min(text.len()))
+                    || h.found(
+                        lower,
+                        ms.saturating_sub(h.window),
+                        (me + h.window).min(text.len()),
+                    )
             });
             let mut confidence = rule.confidence;
             if hot {
@@ -658,7 +668,10 @@ negative_examples = ["credit_score\tn/a", "order_total\t712"]
         let d = detector(CARD);
         let mut text = String::new();
         for i in 0..2000 {
-            text.push_str(&format!("row {i}, 2024-01-{:02}, qty 12 34 56, ", i % 28 + 1));
+            text.push_str(&format!(
+                "row {i}, 2024-01-{:02}, qty 12 34 56, ",
+                i % 28 + 1
+            ));
             if i % 100 == 0 {
                 text.push_str("card 4916 1234 5678 9010; ");
             }
@@ -699,10 +712,7 @@ negative_examples = ["card 4916 1234 5678 9011"]
 
     #[test]
     fn self_test_requires_negative_examples() {
-        let d = detector(&CARD.replace(
-            "negative_examples = [\"order 4916 1234 5678 9010\"]",
-            "",
-        ));
+        let d = detector(&CARD.replace("negative_examples = [\"order 4916 1234 5678 9010\"]", ""));
         let failures = d.self_test();
         assert_eq!(failures.len(), 1, "{failures:?}");
         assert_eq!(failures[0].rule, "pii.card");

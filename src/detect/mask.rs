@@ -134,7 +134,12 @@ fn email(value: &str) -> String {
         None => (domain, ""),
     };
     let host_first = host.rsplit('.').next().unwrap_or(host);
-    format!("{}@{}.{}", first_char_stars(local), first_char_stars(host_first), tld)
+    format!(
+        "{}@{}.{}",
+        first_char_stars(local),
+        first_char_stars(host_first),
+        tld
+    )
 }
 
 fn iban(value: &str) -> String {
@@ -171,7 +176,10 @@ fn auto_prefix(value: &str) -> usize {
     }
     // A prefix is letters (and digits after the first letter) only, so a
     // random secret that happens to contain `-` early keeps it hidden.
-    if end > 0 && b[..end - 1].iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+    if end > 0
+        && b[..end - 1]
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
         && b[0].is_ascii_alphabetic()
         && end <= value.len() / 2
     {
@@ -183,8 +191,13 @@ fn auto_prefix(value: &str) -> usize {
 
 fn token(value: &str, prefix: Option<usize>) -> String {
     let value = value.trim();
-    let p = prefix.unwrap_or_else(|| auto_prefix(value)).min(value.len());
-    let p = (0..=p).rev().find(|&i| value.is_char_boundary(i)).unwrap_or(0);
+    let p = prefix
+        .unwrap_or_else(|| auto_prefix(value))
+        .min(value.len());
+    let p = (0..=p)
+        .rev()
+        .find(|&i| value.is_char_boundary(i))
+        .unwrap_or(0);
     let (head, rest) = value.split_at(p);
     let n = rest.chars().count();
     if n >= 16 {
@@ -199,9 +212,10 @@ fn pem(value: &str) -> String {
     let first = value.lines().next().unwrap_or("").trim();
     let header: String = first.chars().take(64).collect();
     // The header names the key type; anything after it on the line is key.
-    let header = match header.find("-----").and_then(|i| {
-        header[i + 5..].find("-----").map(|j| i + 5 + j + 5)
-    }) {
+    let header = match header
+        .find("-----")
+        .and_then(|i| header[i + 5..].find("-----").map(|j| i + 5 + j + 5))
+    {
         Some(end) => header[..end].to_string(),
         None => header.split(':').next().unwrap_or("").to_string() + ":",
     };
@@ -237,11 +251,13 @@ fn name(value: &str) -> String {
 }
 
 /// Whether a whitespace-separated token could identify a person or grant
-/// access: four or more digits, an `@`, or a long mixed letter/digit run.
+/// access: four or more digits (three if mostly digits, like `(312)`), an
+/// `@`, or a long mixed letter/digit run.
 fn risky(tok: &str) -> bool {
     let digits = tok.bytes().filter(u8::is_ascii_digit).count();
     let alpha = tok.bytes().filter(u8::is_ascii_alphabetic).count();
     digits >= 4
+        || (digits >= 3 && digits * 2 >= tok.len())
         || tok.contains('@')
         || (tok.len() >= 12 && digits > 0 && alpha > 0)
         || (tok.len() >= 20 && !tok.bytes().all(|b| b.is_ascii_alphabetic()))
@@ -324,10 +340,19 @@ mod tests {
     #[test]
     fn documented_shapes() {
         assert_eq!(Mask::Email.apply("jane.doe@example.com"), "j***@e***.com");
-        assert_eq!(Mask::Digits.apply("4556 7375 8689 9855"), "**** **** **** 9855");
-        assert_eq!(Mask::Token(Some(4)).apply("AKIAIOSFODNN7EXAMPLE"), "AKIA************MPLE");
+        assert_eq!(
+            Mask::Digits.apply("4556 7375 8689 9855"),
+            "**** **** **** 9855"
+        );
+        assert_eq!(
+            Mask::Token(Some(4)).apply("AKIAIOSFODNN7EXAMPLE"),
+            "AKIA************MPLE"
+        );
         assert_eq!(Mask::Digits.apply("536-22-6789"), "***-**-6789");
-        assert_eq!(Mask::Iban.apply("DE89 3704 0044 0532 0130 00"), "DE** **** **** **** **** 00");
+        assert_eq!(
+            Mask::Iban.apply("DE89 3704 0044 0532 0130 00"),
+            "DE** **** **** **** **** 00"
+        );
         assert_eq!(Mask::Shape.apply("15/03/1980"), "**/**/****");
         assert_eq!(Mask::Name.apply("Jane Doe"), "J*** D**");
     }
@@ -352,15 +377,22 @@ mod tests {
         assert_eq!(Mask::Pem.apply(key), "-----BEGIN RSA PRIVATE KEY-----****");
         let m = Mask::Url.apply("postgres://app:S3cretPw9@db.internal:5432/crm");
         assert_eq!(m, "postgres://app:****@db.internal:5432/crm");
-        let m = Mask::Url.apply("Server=tcp:x.database.windows.net;User ID=sa;Password=Pa55w0rd!x;");
+        let m =
+            Mask::Url.apply("Server=tcp:x.database.windows.net;User ID=sa;Password=Pa55w0rd!x;");
         assert!(!m.contains("Pa55w0rd"), "{m}");
-        let m = Mask::Url.apply("DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=abcDEF123+/=;");
+        let m = Mask::Url
+            .apply("DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=abcDEF123+/=;");
         assert!(!m.contains("abcDEF123"), "{m}");
     }
 
     #[test]
     fn numbers_never_shown_whole() {
-        for n in ["4556737586899855", "123456789012", "DE89370400440532013000", "+44 20 7946 0958"] {
+        for n in [
+            "4556737586899855",
+            "123456789012",
+            "DE89370400440532013000",
+            "+44 20 7946 0958",
+        ] {
             let m = Mask::Digits.apply(n);
             assert!(revealed(&m, n) <= 4, "{m}");
             assert_ne!(m, n);
@@ -376,6 +408,9 @@ mod tests {
         assert!(!snip.contains("jane@"), "{snip}");
         assert!(!snip.contains("12500"), "{snip}");
         assert!(!snip.contains("88812345"), "{snip}");
+        let text = "Private note: Marcus (+1 (312) 847-2291) called";
+        let snip = phrase(text, 0, 12);
+        assert!(!snip.contains("312") && !snip.contains("2291"), "{snip}");
         assert!(!snip.contains('\n'));
     }
 

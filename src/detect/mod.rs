@@ -28,6 +28,57 @@ mod tests {
     fn builtin_rules_pass_self_test() {
         let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
         let failures: Vec<String> = detector.self_test().iter().map(|f| f.to_string()).collect();
-        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    /// No snippet of any built-in example shows the detected value itself
+    /// (phrase rules show their phrase by design; their values are not
+    /// secrets).
+    #[test]
+    fn snippets_never_show_the_value() {
+        let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
+        let mut scratch = Scratch::new();
+        for rule in detector.rules() {
+            for example in &rule.examples {
+                let (header, text) = match example.split_once('\t') {
+                    Some((h, t)) if rule.anchor == rules::Anchor::Context => (Some(h), t),
+                    _ => (None, example.as_str()),
+                };
+                let mut out = Vec::new();
+                detector.scan(text, header, &mut scratch, &mut out);
+                for d in &out {
+                    let r = &detector.rules()[d.rule];
+                    if r.category.starts_with("credit") || r.category.starts_with("internal") {
+                        continue;
+                    }
+                    let value = &text[d.start..d.end];
+                    let snippet = detector.snippet(d, text);
+                    assert!(
+                        value.len() < 6 || !snippet.contains(value),
+                        "{}: snippet {snippet:?} shows the value",
+                        r.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn assignments_report_only_the_value() {
+        let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
+        let text = "DB_PASSWORD=Xk9#mQ2$vL7pz\n";
+        let mut out = Vec::new();
+        detector.scan(text, None, &mut Scratch::new(), &mut out);
+        let d = out
+            .iter()
+            .find(|d| detector.rules()[d.rule].category == "secret.password")
+            .expect("password detected");
+        assert_eq!(&text[d.start..d.end], "Xk9#mQ2$vL7pz");
+        assert_eq!(detector.snippet(d, text), "********");
     }
 }

@@ -68,7 +68,11 @@ impl RuleSet {
                 .unwrap_or_default();
             sources.push((name, text));
         }
-        ensure!(!sources.is_empty(), "no rule files (*.toml) in {}", dir.display());
+        ensure!(
+            !sources.is_empty(),
+            "no rule files (*.toml) in {}",
+            dir.display()
+        );
         RuleSet::from_sources(sources)
             .with_context(|| format!("Failed to load rules from {}", dir.display()))
     }
@@ -87,9 +91,7 @@ impl RuleSet {
                 toml::from_str(text).with_context(|| format!("{name}: invalid rule file"))?;
             for spec in file.rule {
                 let id = spec.id.clone();
-                rules.push(
-                    Rule::compile(spec).with_context(|| format!("{name}: rule {id:?}"))?,
-                );
+                rules.push(Rule::compile(spec).with_context(|| format!("{name}: rule {id:?}"))?);
             }
         }
         let mut seen = HashSet::new();
@@ -239,7 +241,11 @@ impl Hotwords {
         ensure!(
             other.is_none(),
             "{} takes `{}`",
-            if negative { "negative_context" } else { "context" },
+            if negative {
+                "negative_context"
+            } else {
+                "context"
+            },
             if negative { "penalty" } else { "boost" }
         );
         let mut words = Vec::new();
@@ -261,7 +267,10 @@ impl Hotwords {
         Ok(Hotwords {
             ac,
             prefix,
-            window: spec.window.unwrap_or(DEFAULT_CONTEXT_WINDOW).min(MAX_WINDOW),
+            window: spec
+                .window
+                .unwrap_or(DEFAULT_CONTEXT_WINDOW)
+                .min(MAX_WINDOW),
             weight: weight.unwrap_or(default_weight).clamp(0.0, 1.0),
         })
     }
@@ -341,8 +350,16 @@ fn phrase_regex(phrases: &[String]) -> String {
             let p = p.trim();
             let words: Vec<String> = p.split_whitespace().map(regex::escape).collect();
             let body = words.join(r"\s+");
-            let lead = if p.bytes().next().is_some_and(is_word) { r"\b" } else { "" };
-            let trail = if p.bytes().last().is_some_and(is_word) { r"\b" } else { "" };
+            let lead = if p.bytes().next().is_some_and(is_word) {
+                r"\b"
+            } else {
+                ""
+            };
+            let trail = if p.bytes().last().is_some_and(is_word) {
+                r"\b"
+            } else {
+                ""
+            };
             format!("{lead}{body}{trail}")
         })
         .collect();
@@ -373,7 +390,10 @@ pub(crate) fn allow_key(value: &str) -> String {
 
 impl Rule {
     fn compile(spec: RuleSpec) -> Result<Rule> {
-        ensure!(valid_id(&spec.id), "id must match [a-z0-9]+([._-][a-z0-9]+)*");
+        ensure!(
+            valid_id(&spec.id),
+            "id must match [a-z0-9]+([._-][a-z0-9]+)*"
+        );
         let mut parts = spec.category.split('.');
         let (family, kind) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         ensure!(
@@ -423,7 +443,9 @@ impl Rule {
             (Some("digits"), true) => Anchor::Digits(spec.min_digits.unwrap_or(1).max(1)),
             (Some("context"), true) => Anchor::Context,
             (Some("keywords") | None, true) => {
-                bail!("needs `keywords`, `phrases` or an `anchor` (\"at\", \"digits\", \"context\")")
+                bail!(
+                    "needs `keywords`, `phrases` or an `anchor` (\"at\", \"digits\", \"context\")"
+                )
             }
             (Some(a), false) if a == "at" || a == "digits" || a == "context" => {
                 bail!("anchor {a:?} and keywords are exclusive")
@@ -477,7 +499,12 @@ impl Rule {
             "credit" | "internal" => Mask::Phrase,
             _ => Mask::Digits,
         };
-        let mask = spec.mask.as_deref().map(Mask::parse).transpose()?.unwrap_or(family_mask);
+        let mask = spec
+            .mask
+            .as_deref()
+            .map(Mask::parse)
+            .transpose()?
+            .unwrap_or(family_mask);
         let window = spec.window.unwrap_or(DEFAULT_WINDOW);
         ensure!(
             window[0] <= MAX_WINDOW && window[1] <= MAX_WINDOW,
@@ -488,7 +515,11 @@ impl Rule {
             id: spec.id,
             name: spec.name,
             category: spec.category,
-            description: spec.description.split_whitespace().collect::<Vec<_>>().join(" "),
+            description: spec
+                .description
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
             references: spec.references,
             examples: spec.examples,
             negative_examples: spec.negative_examples,
@@ -561,13 +592,34 @@ negative_examples = ["internal"]
     fn rejects_bad_rules() {
         for (what, bad) in [
             ("id", MINIMAL.replace("internal.marking.test", "Bad Id")),
-            ("category", MINIMAL.replace("category = \"internal.marking\"", "category = \"x\"")),
+            (
+                "category",
+                MINIMAL.replace("category = \"internal.marking\"", "category = \"x\""),
+            ),
             ("unknown field", MINIMAL.replace("name =", "nmae =")),
-            ("regex", MINIMAL.replace("phrases = [\"internal only\"]", "pattern = '(' \nkeywords=['x']")),
-            ("validator", MINIMAL.replace("examples =", "validator = \"nope\"\nexamples =")),
-            ("anchor", MINIMAL.replace("phrases = [\"internal only\"]", "pattern = 'x'")),
-            ("keywords", MINIMAL.replace("phrases =", "keywords = [\"staff\"]\nphrases =")),
-            ("requires_context", MINIMAL.replace("examples =", "requires_context = true\nexamples =")),
+            (
+                "regex",
+                MINIMAL.replace(
+                    "phrases = [\"internal only\"]",
+                    "pattern = '(' \nkeywords=['x']",
+                ),
+            ),
+            (
+                "validator",
+                MINIMAL.replace("examples =", "validator = \"nope\"\nexamples ="),
+            ),
+            (
+                "anchor",
+                MINIMAL.replace("phrases = [\"internal only\"]", "pattern = 'x'"),
+            ),
+            (
+                "keywords",
+                MINIMAL.replace("phrases =", "keywords = [\"staff\"]\nphrases ="),
+            ),
+            (
+                "requires_context",
+                MINIMAL.replace("examples =", "requires_context = true\nexamples ="),
+            ),
             ("duplicate", format!("{MINIMAL}\n{MINIMAL}")),
         ] {
             assert!(one(&bad).is_err(), "{what} should be rejected");

@@ -158,11 +158,13 @@ pub fn luhn(d: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn number(d: &[u8], n: usize) -> u32 {
-    d.iter().take(n).fold(0u32, |acc, &x| acc * 10 + u32::from(x))
+    d.iter()
+        .take(n)
+        .fold(0u32, |acc, &x| acc * 10 + u32::from(x))
 }
 
 /// Card brands and their IIN ranges with allowed lengths (ISO/IEC 7812 as
@@ -176,14 +178,17 @@ fn card_brand_ok(d: &[u8]) -> bool {
     let visa = d[0] == 4 && matches!(len, 13 | 16 | 19);
     let mastercard = ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16;
     let amex = (p2 == 34 || p2 == 37) && len == 15;
-    let discover = (p4 == 6011 || p2 == 65 || (644..=649).contains(&p3) || (622126..=622925).contains(&p6))
-        && (16..=19).contains(&len);
+    let discover =
+        (p4 == 6011 || p2 == 65 || (644..=649).contains(&p3) || (622126..=622925).contains(&p6))
+            && (16..=19).contains(&len);
     let jcb = (3528..=3589).contains(&p4) && (16..=19).contains(&len);
     let diners = ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39 || p4 == 3095)
         && (14..=19).contains(&len);
     let unionpay = p2 == 62 && (16..=19).contains(&len);
-    let maestro = matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763)
-        && (12..=19).contains(&len);
+    let maestro = matches!(
+        p4,
+        5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763
+    ) && (12..=19).contains(&len);
     visa || mastercard || amex || discover || jcb || diners || unionpay || maestro
 }
 
@@ -261,9 +266,9 @@ const TEST_CARDS: &[&str] = &[
 
 /// Whether `d` is a processor-published test card number.
 pub fn is_test_card(d: &[u8]) -> bool {
-    TEST_CARDS.iter().any(|t| {
-        t.len() == d.len() && t.bytes().zip(d).all(|(a, &b)| a - b'0' == b)
-    })
+    TEST_CARDS
+        .iter()
+        .any(|t| t.len() == d.len() && t.bytes().zip(d).all(|(a, &b)| a - b'0' == b))
 }
 
 /// A payment card number: length, brand prefix, Luhn, not a test number.
@@ -277,17 +282,83 @@ pub fn card(d: &[u8]) -> bool {
 
 /// IBAN lengths per country (SWIFT IBAN registry).
 const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16),
-    ("BG", 22), ("BH", 22), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22), ("CY", 28),
-    ("CZ", 24), ("DE", 22), ("DK", 18), ("DO", 28), ("EE", 20), ("EG", 29), ("ES", 24),
-    ("FI", 18), ("FO", 18), ("FR", 27), ("GB", 22), ("GE", 22), ("GI", 23), ("GL", 18),
-    ("GR", 27), ("GT", 28), ("HR", 21), ("HU", 28), ("IE", 22), ("IL", 23), ("IQ", 23),
-    ("IS", 26), ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32),
-    ("LI", 21), ("LT", 20), ("LU", 20), ("LV", 21), ("MC", 27), ("MD", 24), ("ME", 22),
-    ("MK", 19), ("MR", 27), ("MT", 31), ("MU", 30), ("NL", 18), ("NO", 15), ("PK", 24),
-    ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("SA", 24),
-    ("SC", 31), ("SE", 24), ("SI", 19), ("SK", 24), ("SM", 27), ("ST", 25), ("SV", 28),
-    ("TL", 23), ("TN", 24), ("TR", 26), ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20),
+    ("AD", 24),
+    ("AE", 23),
+    ("AL", 28),
+    ("AT", 20),
+    ("AZ", 28),
+    ("BA", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BH", 22),
+    ("BR", 29),
+    ("BY", 28),
+    ("CH", 21),
+    ("CR", 22),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DK", 18),
+    ("DO", 28),
+    ("EE", 20),
+    ("EG", 29),
+    ("ES", 24),
+    ("FI", 18),
+    ("FO", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GE", 22),
+    ("GI", 23),
+    ("GL", 18),
+    ("GR", 27),
+    ("GT", 28),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IL", 23),
+    ("IQ", 23),
+    ("IS", 26),
+    ("IT", 27),
+    ("JO", 30),
+    ("KW", 30),
+    ("KZ", 20),
+    ("LB", 28),
+    ("LC", 32),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("MC", 27),
+    ("MD", 24),
+    ("ME", 22),
+    ("MK", 19),
+    ("MR", 27),
+    ("MT", 31),
+    ("MU", 30),
+    ("NL", 18),
+    ("NO", 15),
+    ("PK", 24),
+    ("PL", 28),
+    ("PS", 29),
+    ("PT", 25),
+    ("QA", 29),
+    ("RO", 24),
+    ("RS", 22),
+    ("SA", 24),
+    ("SC", 31),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("ST", 25),
+    ("SV", 28),
+    ("TL", 23),
+    ("TN", 24),
+    ("TR", 26),
+    ("UA", 29),
+    ("VA", 22),
+    ("VG", 24),
+    ("XK", 20),
 ];
 
 /// IBAN: country length and ISO 7064 mod 97-10 over the rearranged string.
@@ -362,8 +433,12 @@ pub fn aba(d: &[u8]) -> bool {
         return false;
     }
     let w = [3u32, 7, 1];
-    let sum: u32 = d.iter().enumerate().map(|(i, &x)| u32::from(x) * w[i % 3]).sum();
-    sum % 10 == 0
+    let sum: u32 = d
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| u32::from(x) * w[i % 3])
+        .sum();
+    sum.is_multiple_of(10)
 }
 
 /// UK National Insurance number: two prefix letters (D, F, I, Q, U, V never;
@@ -415,11 +490,49 @@ pub fn shannon_entropy(s: &str) -> f32 {
 
 /// Words that mark a value as a stand-in rather than a real credential.
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "changeme", "change_me", "change-me", "password", "passwd", "secret", "example", "sample",
-    "dummy", "placeholder", "redacted", "your", "xxxx", "****", "....", "todo", "fixme", "insert",
-    "replace", "<", ">", "${", "{{", "%(", "process.env", "os.environ", "getenv", "env(",
-    "null", "none", "undefined", "true", "false", "abc123", "123456", "qwerty", "letmein",
-    "foobar", "hunter2", "notasecret", "not-a-secret", "mysecret", "test123",
+    "changeme",
+    "change_me",
+    "change-me",
+    "password",
+    "passwd",
+    "secret",
+    "example",
+    "sample",
+    "dummy",
+    "placeholder",
+    "redacted",
+    "your",
+    "xxxx",
+    "****",
+    "....",
+    "todo",
+    "fixme",
+    "insert",
+    "replace",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "%(",
+    "process.env",
+    "os.environ",
+    "getenv",
+    "env(",
+    "null",
+    "none",
+    "undefined",
+    "true",
+    "false",
+    "abc123",
+    "123456",
+    "qwerty",
+    "letmein",
+    "foobar",
+    "hunter2",
+    "notasecret",
+    "not-a-secret",
+    "mysecret",
+    "test123",
 ];
 
 /// Whether a would-be secret is a documentation placeholder or a reference
@@ -459,7 +572,14 @@ fn month_number(name: &str) -> Option<u32> {
         &["sep", "sept", "september", "septembre", "septiembre"],
         &["oct", "okt", "oktober", "octobre", "octubre"],
         &["nov", "november", "novembre", "noviembre"],
-        &["dec", "dez", "dezember", "décembre", "decembre", "diciembre"],
+        &[
+            "dec",
+            "dez",
+            "dezember",
+            "décembre",
+            "decembre",
+            "diciembre",
+        ],
     ];
     let n = name.trim_end_matches('.').to_lowercase();
     MONTHS
@@ -476,7 +596,7 @@ fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         2 => 28,
         _ => 0,
     }
@@ -648,8 +768,17 @@ mod tests {
         assert!(ok(Validator::Entropy(3.0), "p9Xk2LmQ7vRt"));
         assert!(!ok(Validator::Entropy(3.0), "aaaabbbb"));
         for p in [
-            "changeme", "<token>", "${DB_PASSWORD}", "your-api-key-here", "xxxxxxxx", "$SECRET",
-            "%PASSWORD%", "{{ vault_pw }}", "REDACTED", "os.environ['X']", "abc",
+            "changeme",
+            "<token>",
+            "${DB_PASSWORD}",
+            "your-api-key-here",
+            "xxxxxxxx",
+            "$SECRET",
+            "%PASSWORD%",
+            "{{ vault_pw }}",
+            "REDACTED",
+            "os.environ['X']",
+            "abc",
         ] {
             assert!(is_placeholder(p), "{p}");
         }
@@ -664,12 +793,26 @@ mod tests {
     #[test]
     fn dates() {
         for d in [
-            "1980-03-15", "15/03/1980", "03/15/1980", "15.03.1980", "15 March 1980",
-            "March 15, 1980", "15. März 1980", "2 janvier 1975", "29/02/2000",
+            "1980-03-15",
+            "15/03/1980",
+            "03/15/1980",
+            "15.03.1980",
+            "15 March 1980",
+            "March 15, 1980",
+            "15. März 1980",
+            "2 janvier 1975",
+            "29/02/2000",
         ] {
             assert!(date(d), "{d}");
         }
-        for d in ["1980-13-15", "32/01/1980", "29/02/1900", "15 Foo 1980", "1.2.3", "15/03/1850"] {
+        for d in [
+            "1980-13-15",
+            "32/01/1980",
+            "29/02/1900",
+            "15 Foo 1980",
+            "1.2.3",
+            "15/03/1850",
+        ] {
             assert!(!date(d), "{d}");
         }
     }
@@ -684,10 +827,16 @@ mod tests {
 
     #[test]
     fn parse_names() {
-        assert_eq!(Validator::parse("entropy:3.5").unwrap(), Validator::Entropy(3.5));
+        assert_eq!(
+            Validator::parse("entropy:3.5").unwrap(),
+            Validator::Entropy(3.5)
+        );
         assert!(Validator::parse("nope").is_err());
         assert!(Validator::parse("entropy:x").is_err());
-        assert_eq!(Validator::parse("digits:10-11").unwrap(), Validator::DigitCount(10, 11));
+        assert_eq!(
+            Validator::parse("digits:10-11").unwrap(),
+            Validator::DigitCount(10, 11)
+        );
         assert!(Validator::parse("digits:11-10").is_err());
         assert!(Validator::DigitCount(10, 11).check("020 7946 0958"));
         for name in ["luhn", "entropy:3.5", "digits:10-11", "not_placeholder"] {
