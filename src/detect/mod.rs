@@ -36,6 +36,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn builtin_rules_carry_enough_evidence() {
+        for rule in RuleSet::builtin().unwrap().rules() {
+            assert!(
+                rule.examples.len() >= 2 && rule.negative_examples.len() >= 2,
+                "{} needs at least two examples and two negative examples",
+                rule.id
+            );
+            assert!(!rule.references.is_empty(), "{} has no references", rule.id);
+        }
+    }
+
     /// No snippet of any built-in example shows the detected value itself
     /// (phrase rules show their phrase by design; their values are not
     /// secrets).
