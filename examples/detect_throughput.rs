@@ -1,0 +1,80 @@
+//! Quick detector throughput check (not a benchmark; criterion benches live
+//! in `benches/`).
+//!
+//! `cargo run --release --example detect_throughput -- [--show] PATH...`
+//! reads every file under the given paths as (lossy) UTF-8 text, scans it
+//! with the built-in rules and prints MB/s; `--show` also prints each
+//! file's detections as rule id, confidence and masked snippet.
+
+use kbscan::detect::{Detector, RuleSet, Scratch};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return;
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            collect(&p, out);
+        }
+    } else if path.is_file() {
+        out.push(path.to_path_buf());
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut show = false;
+    let mut files = Vec::new();
+    for arg in std::env::args().skip(1) {
+        if arg == "--show" {
+            show = true;
+        } else {
+            collect(Path::new(&arg), &mut files);
+        }
+    }
+    let texts: Vec<(PathBuf, String)> = files
+        .into_iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(&p).ok()?;
+            Some((p, String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .collect();
+    let total: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    let detector = Detector::new(RuleSet::builtin()?, None)?;
+    let mut scratch = Scratch::new();
+    let mut out = Vec::new();
+    let mut found = 0;
+    let start = Instant::now();
+    for (_, text) in &texts {
+        out.clear();
+        detector.scan(text, None, &mut scratch, &mut out);
+        found += out.len();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{} files, {:.1} MB, {found} detections, {secs:.3} s, {:.0} MB/s",
+        texts.len(),
+        total as f64 / 1e6,
+        total as f64 / 1e6 / secs
+    );
+    if show {
+        for (path, text) in &texts {
+            out.clear();
+            detector.scan(text, None, &mut scratch, &mut out);
+            for d in &out {
+                let rule = &detector.rules()[d.rule];
+                println!(
+                    "{}\t{}\t{:.2}\t{}",
+                    path.display(),
+                    rule.id,
+                    d.confidence,
+                    detector.snippet(d, text)
+                );
+            }
+        }
+    }
+    Ok(())
+}
