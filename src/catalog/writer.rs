@@ -378,6 +378,8 @@ fn record_history(
 /// `path!/...` range, which the unique index on `path` answers directly.
 const FAMILY: &str = "(path = ?1 OR (path >= ?1 || '!/' AND path < ?1 || '!0'))";
 
+/// Only the file's own row: deletion is decided per file on disk, and its
+/// members stand or fall with it.
 fn mark_seen(
     tx: &Transaction<'_>,
     scan_id: i64,
@@ -385,12 +387,10 @@ fn mark_seen(
     mtime_ns: i64,
     inode: u64,
 ) -> Result<()> {
-    tx.prepare_cached(&format!(
-        "UPDATE documents SET seen_scan = ?2 WHERE {FAMILY}"
-    ))?
-    .execute(params![path, scan_id])?;
-    tx.prepare_cached("UPDATE documents SET mtime_ns = ?2, inode = ?3 WHERE path = ?1")?
-        .execute(params![path, mtime_ns, inode as i64])?;
+    tx.prepare_cached(
+        "UPDATE documents SET seen_scan = ?2, mtime_ns = ?3, inode = ?4 WHERE path = ?1",
+    )?
+    .execute(params![path, scan_id, mtime_ns, inode as i64])?;
     Ok(())
 }
 
