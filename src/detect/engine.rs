@@ -326,6 +326,17 @@ impl Detector {
     /// Runs rule `r`'s regex over `text[ws..we]` and records what passes.
     fn confirm(&self, r: usize, text: &str, lower: &[u8], state: &mut State, ws: usize, we: usize) {
         let rule = &self.rules[r];
+        // A rule that needs a hotword skips windows without one before
+        // paying for its regex.
+        if rule.requires_context {
+            if let Some(h) = &rule.context {
+                let from = ws.saturating_sub(h.window);
+                let to = (we + h.window).min(text.len());
+                if !self.header_has(r, state, true) && !h.found(lower, from, to) {
+                    return;
+                }
+            }
+        }
         let bytes = text.as_bytes();
         let mut pos = ws;
         while pos <= we {
