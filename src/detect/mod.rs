@@ -80,6 +80,68 @@ mod tests {
         }
     }
 
+    /// Arbitrary text (keywords, digits, separators and multi-byte
+    /// characters in random order) never panics, and every span is a valid
+    /// char range whose snippet can be built.
+    #[test]
+    fn random_text_is_handled() {
+        let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
+        let pieces = [
+            "password=",
+            "ghp_",
+            "4556 7375",
+            " 8689 9855",
+            "IBAN DE89 ",
+            "@",
+            "é",
+            "€",
+            "日本",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "\\n",
+            "\n",
+            " ",
+            ":",
+            "Customer: ",
+            "Jürgen",
+            "0",
+            "12",
+            "-",
+            "/",
+            "(",
+            ")",
+            "+",
+            "postgres://u:",
+            "Internal note",
+            "DOB: ",
+            "15/03/1980",
+            "xoxb-",
+            "sk-ant-",
+            "eyJ",
+            ".",
+            "credit score",
+            "\t",
+            "\u{feff}",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut scratch = Scratch::new();
+        let mut out = Vec::new();
+        for _ in 0..300 {
+            let mut text = String::new();
+            for _ in 0..60 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            out.clear();
+            detector.scan(&text, Some("note_ssn"), &mut scratch, &mut out);
+            for d in &out {
+                assert!(text.get(d.start..d.end).is_some(), "bad span {d:?}");
+                let _ = detector.snippet(d, &text);
+            }
+        }
+    }
+
     #[test]
     fn assignments_report_only_the_value() {
         let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
