@@ -95,6 +95,10 @@ pub struct Detector {
     context_rules: Vec<usize>,
 }
 
+/// Windows of one rule closer than this merge: one regex call over a few
+/// extra bytes is cheaper than a second call.
+const MERGE_GAP: usize = 64;
+
 /// Separators allowed inside a run of digits (`4556 7375`, `555-0132`,
 /// `15.03.1980`, `(030) 1234`).
 fn is_digit_sep(b: u8) -> bool {
@@ -267,7 +271,7 @@ impl Detector {
             let [before, after] = self.rules[rule].window;
             let (ws, we) = (s.saturating_sub(before), (e + after).min(text.len()));
             match &mut pending[rule] {
-                Some((ps, pe)) if ws <= *pe => {
+                Some((ps, pe)) if ws <= *pe + MERGE_GAP => {
                     *ps = (*ps).min(ws);
                     *pe = (*pe).max(we);
                 }
