@@ -1,17 +1,20 @@
 //! The scanning engine: prefilter, confirm, validate, score, deduplicate.
 //!
-//! Candidates come from three cheap anchors instead of running every regex
-//! over every byte (`research/performance.md`):
-//! - one case-sensitive Aho-Corasick automaton over all rules' keywords, run
-//!   on an ASCII-lowercased copy of the text (a case-insensitive automaton
-//!   loses its SIMD prefilter);
+//! Candidates come from cheap anchors instead of running every regex over
+//! every byte (`research/performance.md`):
+//! - one case-sensitive Aho-Corasick DFA over all rules' keywords, run on an
+//!   ASCII-lowercased copy of the text (case-insensitive automata are several
+//!   times slower), leftmost-longest with a restart after each hit so
+//!   overlapping keywords are all seen;
 //! - `memchr` for `@` (email addresses);
-//! - a hand-written digit-run tokenizer for numeric PII.
+//! - a hand-written digit-run tokenizer for numeric PII;
+//! - the caller's column header, for column rules.
 //!
 //! Each hit opens a window (the rule's `window` bytes before and after);
-//! overlapping windows of one rule merge, and the rule's ASCII-only byte regex
-//! runs on the merged window only. Context words are looked up only around
-//! confirmed matches.
+//! nearby windows of one rule merge, and the rule's ASCII-only byte regex runs
+//! on the merged window only. Context words are looked up only around
+//! confirmed matches, or once per window for rules that cannot match without
+//! them.
 
 use super::mask::{self, Mask};
 use super::rules::{Anchor, Rule, RuleSet};
