@@ -5,7 +5,7 @@
 //! reads every file under the given paths as (lossy) UTF-8 text, scans it
 //! with the built-in rules and prints MB/s of the fastest of N passes (the
 //! machine is shared, so the best pass is the least disturbed); `--show` also
-//! prints each file's detections as rule id, confidence and masked snippet.
+//! prints each file's detections as rule id, confidence, byte span and masked snippet.
 
 use kbscan::detect::{Detector, RuleSet, Scratch};
 use std::path::{Path, PathBuf};
@@ -76,10 +76,12 @@ fn main() -> anyhow::Result<()> {
             for d in &out {
                 let rule = &detector.rules()[d.rule];
                 println!(
-                    "{}\t{}\t{:.2}\t{}",
+                    "{}\t{}\t{:.2}\t{}..{}\t{}",
                     path.display(),
                     rule.id,
                     d.confidence,
+                    d.start,
+                    d.end,
                     detector.snippet(d, text)
                 );
             }
