@@ -142,6 +142,46 @@ mod tests {
         }
     }
 
+    /// A CSV export scanned cell by cell with its header as context, the way
+    /// the scan pipeline feeds spreadsheets.
+    #[test]
+    fn csv_cells_with_headers() {
+        let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
+        let csv = "customer_id,full_name,credit_score,risk_band,dti_ratio,delinquencies_12m,\
+                   decision,dob,phone,ssn,Private Notes\n\
+                   C-40825,Jordan Pike,598,D,0.47,2,decline,1984-07-02,0171 9876543,\
+                   536228765,called twice - rude";
+        let mut lines = csv.lines();
+        let headers: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let mut scratch = Scratch::new();
+        let mut categories = std::collections::BTreeSet::new();
+        for line in lines {
+            for (header, cell) in headers.iter().zip(line.split(',')) {
+                let mut out = Vec::new();
+                detector.scan(cell, Some(header), &mut scratch, &mut out);
+                for d in &out {
+                    categories.insert(detector.rules()[d.rule].category.clone());
+                }
+            }
+        }
+        let want = [
+            "credit.delinquency",
+            "credit.dti",
+            "credit.limit_decision",
+            "credit.risk_rating",
+            "credit.score",
+            "internal.helpdesk_note",
+            "pii.date_of_birth",
+            "pii.national_id",
+            "pii.person_name",
+            "pii.phone",
+        ];
+        assert_eq!(
+            categories.iter().map(String::as_str).collect::<Vec<_>>(),
+            want
+        );
+    }
+
     #[test]
     fn assignments_report_only_the_value() {
         let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
