@@ -636,6 +636,25 @@ negative_examples = ["ref 536228765"]
     }
 
     #[test]
+    fn min_confidence_overrides_every_rule() {
+        let set = |toml: &str| RuleSet::from_sources(vec![("t.toml".into(), toml.into())]).unwrap();
+        let text = "num 4916 1234 5678 9010 here"; // 0.4: below the rule's 0.5
+        let mut out = Vec::new();
+        let lenient = Detector::new(set(CARD), Some(0.3)).unwrap();
+        lenient.scan(text, None, &mut Scratch::new(), &mut out);
+        assert_eq!(out.len(), 1);
+        out.clear();
+        let strict = Detector::new(set(CARD), Some(0.95)).unwrap();
+        strict.scan(
+            "Visa card: 4916 1234 5678 9010",
+            None,
+            &mut Scratch::new(),
+            &mut out,
+        );
+        assert!(out.is_empty());
+    }
+
+    #[test]
     fn allow_list_and_validators() {
         let d = detector(CARD);
         assert!(scan(&d, "card 4556737586899855", None).is_empty()); // allowed
