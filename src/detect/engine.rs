@@ -57,8 +57,12 @@ impl fmt::Display for RuleTestFailure {
 pub struct Scratch {
     /// The text, ASCII-lowercased (same byte offsets).
     lower: Vec<u8>,
-    /// Per rule: the candidate window being accumulated.
+    /// Per rule: the candidate window being accumulated (all `None` between
+    /// scans).
     pending: Vec<Option<(usize, usize)>>,
+    /// Rules with a pending window, so a short text does not visit every
+    /// rule.
+    touched: Vec<usize>,
     state: State,
 }
 
@@ -246,6 +250,7 @@ impl Detector {
         let Scratch {
             lower,
             pending,
+            touched,
             state,
         } = scratch;
         lower.clear();
@@ -262,13 +267,16 @@ impl Detector {
                     b => b,
                 }));
             state.header.push(b' ');
+            state.header_hot.clear();
+            state.header_hot.resize(n, 0);
+            state.header_cold.clear();
+            state.header_cold.resize(n, 0);
         }
-        state.header_hot.clear();
-        state.header_hot.resize(n, 0);
-        state.header_cold.clear();
-        state.header_cold.resize(n, 0);
-        pending.clear();
-        pending.resize(n, None);
+        if pending.len() != n {
+            pending.clear();
+            pending.resize(n, None);
+        }
+        touched.clear();
 
         let mut push = |rule: usize, s: usize, e: usize| {
             let [before, after] = self.rules[rule].window;
@@ -278,11 +286,10 @@ impl Detector {
                     *ps = (*ps).min(ws);
                     *pe = (*pe).max(we);
                 }
-                slot => {
-                    if let Some((ps, pe)) = slot.replace((ws, we)) {
-                        self.confirm(rule, text, lower, state, ps, pe);
-                    }
-                }
+                slot => match slot.replace((ws, we)) {
+                    Some((ps, pe)) => self.confirm(rule, text, lower, state, ps, pe),
+                    None => touched.push(rule),
+                },
             }
         };
 
@@ -318,8 +325,8 @@ impl Detector {
                 }
             }
         }
-        for (rule, slot) in pending.iter_mut().enumerate() {
-            if let Some((s, e)) = slot.take() {
+        for &rule in touched.iter() {
+            if let Some((s, e)) = pending[rule].take() {
                 self.confirm(rule, text, lower, state, s, e);
             }
         }
