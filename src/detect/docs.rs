@@ -38,6 +38,7 @@ fn rule_list(set: &RuleSet) -> String {
     for (fam, title) in FAMILIES {
         let rules: Vec<&Rule> = set.rules().iter().filter(|r| family(r) == *fam).collect();
         let mut cats: Vec<&str> = rules.iter().map(|r| r.category.as_str()).collect();
+        cats.sort_unstable();
         cats.dedup();
         let _ = writeln!(
             s,

@@ -1,17 +1,20 @@
 //! The scanning engine: prefilter, confirm, validate, score, deduplicate.
 //!
-//! Candidates come from three cheap anchors instead of running every regex
-//! over every byte (`research/performance.md`):
-//! - one case-sensitive Aho-Corasick automaton over all rules' keywords, run
-//!   on an ASCII-lowercased copy of the text (a case-insensitive automaton
-//!   loses its SIMD prefilter);
+//! Candidates come from cheap anchors instead of running every regex over
+//! every byte (`research/performance.md`):
+//! - one case-sensitive Aho-Corasick DFA over all rules' keywords, run on an
+//!   ASCII-lowercased copy of the text (case-insensitive automata are several
+//!   times slower), leftmost-longest with a restart after each hit so
+//!   overlapping keywords are all seen;
 //! - `memchr` for `@` (email addresses);
-//! - a hand-written digit-run tokenizer for numeric PII.
+//! - a hand-written digit-run tokenizer for numeric PII;
+//! - the caller's column header, for column rules.
 //!
 //! Each hit opens a window (the rule's `window` bytes before and after);
-//! overlapping windows of one rule merge, and the rule's ASCII-only byte regex
-//! runs on the merged window only. Context words are looked up only around
-//! confirmed matches.
+//! nearby windows of one rule merge, and the rule's ASCII-only byte regex runs
+//! on the merged window only. Context words are looked up only around
+//! confirmed matches, or once per window for rules that cannot match without
+//! them.
 
 use super::mask::{self, Mask};
 use super::rules::{Anchor, Rule, RuleSet};
@@ -54,8 +57,12 @@ impl fmt::Display for RuleTestFailure {
 pub struct Scratch {
     /// The text, ASCII-lowercased (same byte offsets).
     lower: Vec<u8>,
-    /// Per rule: the candidate window being accumulated.
+    /// Per rule: the candidate window being accumulated (all `None` between
+    /// scans).
     pending: Vec<Option<(usize, usize)>>,
+    /// Rules with a pending window, so a short text does not visit every
+    /// rule.
+    touched: Vec<usize>,
     state: State,
 }
 
@@ -94,6 +101,10 @@ pub struct Detector {
     /// Rules that run only under a matching column header.
     context_rules: Vec<usize>,
 }
+
+/// Windows of one rule closer than this merge: one regex call over a few
+/// extra bytes is cheaper than a second call.
+const MERGE_GAP: usize = 64;
 
 /// Separators allowed inside a run of digits (`4556 7375`, `555-0132`,
 /// `15.03.1980`, `(030) 1234`).
@@ -239,6 +250,7 @@ impl Detector {
         let Scratch {
             lower,
             pending,
+            touched,
             state,
         } = scratch;
         lower.clear();
@@ -255,27 +267,29 @@ impl Detector {
                     b => b,
                 }));
             state.header.push(b' ');
+            state.header_hot.clear();
+            state.header_hot.resize(n, 0);
+            state.header_cold.clear();
+            state.header_cold.resize(n, 0);
         }
-        state.header_hot.clear();
-        state.header_hot.resize(n, 0);
-        state.header_cold.clear();
-        state.header_cold.resize(n, 0);
-        pending.clear();
-        pending.resize(n, None);
+        if pending.len() != n {
+            pending.clear();
+            pending.resize(n, None);
+        }
+        touched.clear();
 
         let mut push = |rule: usize, s: usize, e: usize| {
             let [before, after] = self.rules[rule].window;
             let (ws, we) = (s.saturating_sub(before), (e + after).min(text.len()));
             match &mut pending[rule] {
-                Some((ps, pe)) if ws <= *pe => {
+                Some((ps, pe)) if ws <= *pe + MERGE_GAP => {
                     *ps = (*ps).min(ws);
                     *pe = (*pe).max(we);
                 }
-                slot => {
-                    if let Some((ps, pe)) = slot.replace((ws, we)) {
-                        self.confirm(rule, text, lower, state, ps, pe);
-                    }
-                }
+                slot => match slot.replace((ws, we)) {
+                    Some((ps, pe)) => self.confirm(rule, text, lower, state, ps, pe),
+                    None => touched.push(rule),
+                },
             }
         };
 
@@ -311,8 +325,8 @@ impl Detector {
                 }
             }
         }
-        for (rule, slot) in pending.iter_mut().enumerate() {
-            if let Some((s, e)) = slot.take() {
+        for &rule in touched.iter() {
+            if let Some((s, e)) = pending[rule].take() {
                 self.confirm(rule, text, lower, state, s, e);
             }
         }
@@ -326,6 +340,17 @@ impl Detector {
     /// Runs rule `r`'s regex over `text[ws..we]` and records what passes.
     fn confirm(&self, r: usize, text: &str, lower: &[u8], state: &mut State, ws: usize, we: usize) {
         let rule = &self.rules[r];
+        // A rule that needs a hotword skips windows without one before
+        // paying for its regex.
+        if rule.requires_context {
+            if let Some(h) = &rule.context {
+                let from = ws.saturating_sub(h.window);
+                let to = (we + h.window).min(text.len());
+                if !self.header_has(r, state, true) && !h.found(lower, from, to) {
+                    return;
+                }
+            }
+        }
         let bytes = text.as_bytes();
         let mut pos = ws;
         while pos <= we {
@@ -615,6 +640,25 @@ negative_examples = ["ref 536228765"]
         assert_eq!(&text[hits[0].start..hits[0].end], "4916 1234 5678 9010");
         // "order" nearby costs 0.3: 0.7 - 0.3 = 0.4 < 0.5.
         assert!(scan(&d, "order card 4916 1234 5678 9010", None).is_empty());
+    }
+
+    #[test]
+    fn min_confidence_overrides_every_rule() {
+        let set = |toml: &str| RuleSet::from_sources(vec![("t.toml".into(), toml.into())]).unwrap();
+        let text = "num 4916 1234 5678 9010 here"; // 0.4: below the rule's 0.5
+        let mut out = Vec::new();
+        let lenient = Detector::new(set(CARD), Some(0.3)).unwrap();
+        lenient.scan(text, None, &mut Scratch::new(), &mut out);
+        assert_eq!(out.len(), 1);
+        out.clear();
+        let strict = Detector::new(set(CARD), Some(0.95)).unwrap();
+        strict.scan(
+            "Visa card: 4916 1234 5678 9010",
+            None,
+            &mut Scratch::new(),
+            &mut out,
+        );
+        assert!(out.is_empty());
     }
 
     #[test]

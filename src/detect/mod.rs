@@ -80,6 +80,108 @@ mod tests {
         }
     }
 
+    /// Arbitrary text (keywords, digits, separators and multi-byte
+    /// characters in random order) never panics, and every span is a valid
+    /// char range whose snippet can be built.
+    #[test]
+    fn random_text_is_handled() {
+        let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
+        let pieces = [
+            "password=",
+            "ghp_",
+            "4556 7375",
+            " 8689 9855",
+            "IBAN DE89 ",
+            "@",
+            "é",
+            "€",
+            "日本",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "\\n",
+            "\n",
+            " ",
+            ":",
+            "Customer: ",
+            "Jürgen",
+            "0",
+            "12",
+            "-",
+            "/",
+            "(",
+            ")",
+            "+",
+            "postgres://u:",
+            "Internal note",
+            "DOB: ",
+            "15/03/1980",
+            "xoxb-",
+            "sk-ant-",
+            "eyJ",
+            ".",
+            "credit score",
+            "\t",
+            "\u{feff}",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut scratch = Scratch::new();
+        let mut out = Vec::new();
+        for _ in 0..300 {
+            let mut text = String::new();
+            for _ in 0..60 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            out.clear();
+            detector.scan(&text, Some("note_ssn"), &mut scratch, &mut out);
+            for d in &out {
+                assert!(text.get(d.start..d.end).is_some(), "bad span {d:?}");
+                let _ = detector.snippet(d, &text);
+            }
+        }
+    }
+
+    /// A CSV export scanned cell by cell with its header as context, the way
+    /// the scan pipeline feeds spreadsheets.
+    #[test]
+    fn csv_cells_with_headers() {
+        let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
+        let csv = "customer_id,full_name,credit_score,risk_band,dti_ratio,delinquencies_12m,\
+                   decision,dob,phone,ssn,Private Notes\n\
+                   C-40825,Jordan Pike,598,D,0.47,2,decline,1984-07-02,0171 9876543,\
+                   536228765,called twice - rude";
+        let mut lines = csv.lines();
+        let headers: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let mut scratch = Scratch::new();
+        let mut categories = std::collections::BTreeSet::new();
+        for line in lines {
+            for (header, cell) in headers.iter().zip(line.split(',')) {
+                let mut out = Vec::new();
+                detector.scan(cell, Some(header), &mut scratch, &mut out);
+                for d in &out {
+                    categories.insert(detector.rules()[d.rule].category.clone());
+                }
+            }
+        }
+        let want = [
+            "credit.delinquency",
+            "credit.dti",
+            "credit.limit_decision",
+            "credit.risk_rating",
+            "credit.score",
+            "internal.helpdesk_note",
+            "pii.date_of_birth",
+            "pii.national_id",
+            "pii.person_name",
+            "pii.phone",
+        ];
+        assert_eq!(
+            categories.iter().map(String::as_str).collect::<Vec<_>>(),
+            want
+        );
+    }
+
     #[test]
     fn assignments_report_only_the_value() {
         let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();

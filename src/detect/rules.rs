@@ -9,7 +9,7 @@
 
 use super::mask::Mask;
 use super::validators::Validator;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use anyhow::{bail, ensure, Context, Result};
 use include_dir::{include_dir, Dir};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
@@ -261,7 +261,7 @@ impl Hotwords {
             prefix.push(p);
         }
         let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .build(&words)
             .context("context words")?;
         Ok(Hotwords {
@@ -278,16 +278,22 @@ impl Hotwords {
     /// Whether a hotword occurs, as a whole word (or word prefix), in
     /// `lower[from..to]`; `lower` must be ASCII-lowercased.
     pub(crate) fn found(&self, lower: &[u8], from: usize, to: usize) -> bool {
-        let hay = &lower[from..to];
-        self.ac.find_overlapping_iter(hay).any(|m| {
-            let (s, e) = (from + m.start(), from + m.end());
+        // Leftmost-longest with a restart after each hit: as complete as an
+        // overlapping search, but it keeps the SIMD prefilter.
+        let mut at = from;
+        while let Some(m) = self.ac.find(Input::new(lower).span(at..to)) {
+            let (s, e) = (m.start(), m.end());
             let starts_word = s == 0 || !is_word(lower[s - 1]) || !is_word(lower[s]);
             let ends_word = self.prefix[m.pattern().as_usize()]
                 || e == lower.len()
                 || !is_word(lower[e])
                 || !is_word(lower[e - 1]);
-            starts_word && ends_word
-        })
+            if starts_word && ends_word {
+                return true;
+            }
+            at = s + 1;
+        }
+        false
     }
 }
 
