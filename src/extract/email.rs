@@ -3,7 +3,7 @@
 //!
 //! A message yields `From`, `To`, `Cc`, `Bcc`, `Reply-To` and `Subject` as
 //! `Section` parts, its text bodies (HTML bodies converted to text) as
-//! `Section "body"`, and every attachment as a contained document
+//! `Line` locations within the body, and every attachment as a contained document
 //! (`m.eml!/report.xlsx`), read through the same dispatcher, nested
 //! messages included. Whole messages in UTF-16/UTF-32 are transcoded first
 //! (mail-parser reads them as nothing otherwise).

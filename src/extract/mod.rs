@@ -23,7 +23,25 @@
 //! member-level reason (`encrypted`, `corrupt`, `unsupported`) leaves the
 //! container `Ok` with a `partial: ...` note; a member that trips a budget or
 //! the deadline makes the whole container fail with that budget, because a
-//! bomb inside an archive must not let the archive pass the gate.
+//! bomb inside an archive must not let the archive pass the gate. Whole-file
+//! budgets (`expanded-bytes`, `entries`, `depth`, the deadline) stop reading
+//! at once; member budgets (`member-size`, `ratio`) let the other members be
+//! read first.
+//!
+//! Locations by format: plain text, CSV/TSV (the record's line; the column
+//! header is the part's `context`), HTML, XML, RTF and mail bodies: `Line`
+//! of the decoded or extracted text; PDF: `Page`; spreadsheets: `Cell`;
+//! DOCX/ODT/DOC: `Paragraph`, `Comment { author }`, `Section` (`header`,
+//! `footer`, `footnotes`, `endnotes`, `tracked deletion by <author>`);
+//! PPTX/ODP/PPT: `Slide` (`part`: `notes`, `comment by <author>`); mail
+//! headers: `Section` (`From`, `To`, `Cc`, `Bcc`, `Reply-To`, `Subject`).
+//!
+//! Known limits: a parser stuck inside a third-party call cannot be killed;
+//! on the deadline its thread is abandoned (it stops at its next
+//! cooperative check). calamine builds whole ranges for `.xls` and `.ods`
+//! (rows × columns of the used area; ods is capped at 100 M cells), so a
+//! crafted workbook can still cost gigabytes; stack overflow and allocation
+//! failure abort the process, which only a worker subprocess would contain.
 
 mod archive;
 mod dispatch;

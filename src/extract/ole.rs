@@ -4,7 +4,7 @@
 //!   (docx/xlsx/pptx) → `Error(Encrypted)`.
 //! - Outlook `.msg` (`__substg1.0_*` property streams): sender, recipients,
 //!   subject as `Section`s; the plain body, else the HTML body, else the
-//!   compressed RTF body (LZFu, `compressed-rtf`) as `Section "body"`;
+//!   compressed RTF body (LZFu, `compressed-rtf`), with `Line` locations;
 //!   attachments, embedded messages included, as contained documents.
 //! - `.doc` (`WordDocument`): the piece table's text, split by the FIB's
 //!   character counts into body paragraphs, footnotes, headers, comments,
@@ -52,7 +52,14 @@ pub(crate) fn extract(ctx: &Ctx, name: &str, bytes: &[u8], v: &mut dyn Visitor) 
         return outcome(ppt(ctx, &mut cf, v));
     }
     if cf.is_stream("/Workbook") || cf.is_stream("/Book") {
-        return outcome(sheet::extract(ctx, Book::Xls, bytes, v));
+        let path = if cf.is_stream("/Workbook") {
+            "/Workbook"
+        } else {
+            "/Book"
+        };
+        let checked =
+            stream(ctx, &mut cf, path).and_then(|w| sheet::check_xls_area(&w.unwrap_or_default()));
+        return outcome(checked.and_then(|()| sheet::extract(ctx, Book::Xls, bytes, v)));
     }
     if cf.is_stream("/__properties_version1.0") || has_prefix(&cf, "/", "__substg1.0_") {
         return outcome(msg(ctx, &mut cf, "", v));

@@ -9,9 +9,12 @@
 //! xlsx/xlsb are read cell by cell (calamine's cell readers), because
 //! building a whole range allocates rows × columns of the bounding box: two
 //! cells at `A1` and `XFD1048576` would ask for 17 G cells. xls and ods only
-//! offer whole ranges; ods has calamine's 100 M cell guard, xls is bounded
-//! by its record count. The zip parts of xlsx/xlsb/ods were checked against
-//! the budgets before calamine sees them (`archive::zip_family`).
+//! offer whole ranges: for xls the cell records of every sheet are scanned
+//! first ([`check_xls_area`]) and a used area over [`MAX_CELLS`] is refused
+//! as `Budget("cells")` (found by fuzzing: a 2 KiB file asked for 137 GB);
+//! ods has calamine's own 100 M cell guard. The zip parts of xlsx/xlsb/ods
+//! were checked against the budgets before calamine sees them
+//! (`archive::zip_family`).
 
 use super::dispatch::{Ctx, Res};
 use super::{ExtractError, Location, TextPart, Visitor};
@@ -102,6 +105,91 @@ pub(crate) fn extract(
     } else {
         vec!["no-text".into()]
     })
+}
+
+/// Largest used area (rows × columns) of one sheet that may be built as a
+/// whole range: calamine's cells are 32 bytes, so this is ~640 MB.
+pub(crate) const MAX_CELLS: u64 = 20_000_000;
+
+/// BIFF records that become cells in calamine (row, column first); blanks
+/// are not among them, so formatted empty areas cost nothing.
+const XLS_CELL_RECORDS: &[u16] = &[
+    0x0006, 0x0203, 0x0204, 0x0205, 0x027E, 0x00BD, 0x00FD, 0x00D6,
+];
+const XLS_MULRK: u16 = 0x00BD;
+const XLS_BOUNDSHEET: u16 = 0x0085;
+const XLS_BOF: u16 = 0x0809;
+const XLS_EOF: u16 = 0x000A;
+
+/// Refuses an xls whose cell positions span an area calamine would
+/// allocate whole. Sheets are found the way calamine finds them (the
+/// `BoundSheet8` offsets), and a plain scan of the stream covers the rest.
+pub(crate) fn check_xls_area(workbook: &[u8]) -> Res<()> {
+    let record = |at: usize| -> Option<(u16, &[u8], usize)> {
+        let head = workbook.get(at..at + 4)?;
+        let (kind, len) = (
+            u16::from_le_bytes([head[0], head[1]]),
+            u16::from_le_bytes([head[2], head[3]]) as usize,
+        );
+        let data = workbook.get(at + 4..(at + 4 + len).min(workbook.len()))?;
+        Some((kind, data, at + 4 + len))
+    };
+    let area = |start: usize, stop_at_eof: bool| -> u64 {
+        let (mut rows, mut cols) = ((u32::MAX, 0u32), (u32::MAX, 0u32));
+        let mut at = start;
+        let mut worst = 0u64;
+        while let Some((kind, data, next)) = record(at) {
+            at = next;
+            if kind == XLS_BOF || kind == XLS_EOF {
+                if rows.0 <= rows.1 && cols.0 <= cols.1 {
+                    worst =
+                        worst.max(u64::from(rows.1 - rows.0 + 1) * u64::from(cols.1 - cols.0 + 1));
+                }
+                (rows, cols) = ((u32::MAX, 0), (u32::MAX, 0));
+                if kind == XLS_EOF && stop_at_eof {
+                    break;
+                }
+                continue;
+            }
+            if !XLS_CELL_RECORDS.contains(&kind) || data.len() < 4 {
+                continue;
+            }
+            let row = u32::from(u16::from_le_bytes([data[0], data[1]]));
+            let first = u32::from(u16::from_le_bytes([data[2], data[3]]));
+            // MULRK: six bytes per cell from `first`, then the last column.
+            let last = if kind == XLS_MULRK && data.len() >= 6 {
+                let stated = u32::from(u16::from_le_bytes([
+                    data[data.len() - 2],
+                    data[data.len() - 1],
+                ]));
+                stated.max(first + ((data.len() as u32 - 6) / 6).saturating_sub(1))
+            } else {
+                first
+            };
+            rows = (rows.0.min(row), rows.1.max(row));
+            cols = (cols.0.min(first.min(last)), cols.1.max(first.max(last)));
+        }
+        if rows.0 <= rows.1 && cols.0 <= cols.1 {
+            worst = worst.max(u64::from(rows.1 - rows.0 + 1) * u64::from(cols.1 - cols.0 + 1));
+        }
+        worst
+    };
+    let mut worst = area(0, false);
+    let mut at = 0usize;
+    while let Some((kind, data, next)) = record(at) {
+        at = next;
+        if kind == XLS_BOUNDSHEET && data.len() >= 4 {
+            let offset = u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize;
+            worst = worst.max(area(offset, true));
+        }
+        if kind == XLS_EOF {
+            break;
+        }
+    }
+    if worst > MAX_CELLS {
+        return Err(ExtractError::Budget("cells"));
+    }
+    Ok(())
 }
 
 fn ranges<R, RS>(ctx: &Ctx, mut wb: R, out: &mut Emitter<'_>) -> Res<()>

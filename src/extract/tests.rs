@@ -765,6 +765,17 @@ fn bombs_trip_budgets() {
     );
 }
 
+/// Found by `cargo fuzz` (target `ole`): calamine would allocate the whole
+/// used area of an xls sheet, 137 GB here, and abort.
+#[test]
+fn xls_huge_area_is_refused() {
+    assert_eq!(
+        run_file("bad", "fuzz-xls-huge-area.xls").0,
+        Outcome::Error(ExtractError::Budget("cells"))
+    );
+    assert_eq!(run_file("formats", "book.xls").0, ok());
+}
+
 #[test]
 fn nesting_trips_depth() {
     let (o, c) = run_file("bad", "nested-12.zip");

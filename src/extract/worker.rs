@@ -259,26 +259,26 @@ fn file_job(path: &Path, ctx: &Ctx, v: &mut dyn Visitor) -> FileResult {
     if !meta.is_file() {
         return failed(ExtractError::Unsupported("not a regular file".into()));
     }
-    let size = Some(meta.len());
+    let size = meta.len();
     let name = path.to_string_lossy();
     let mut hr = HashingReader {
         inner: io::BufReader::with_capacity(1 << 16, file),
         hasher: blake3::Hasher::new(),
         count: 0,
     };
-    let outcome = if size.is_some_and(|s| s > ctx.cfg.max_in_memory) && sniff::file_is_zip(path) {
+    let outcome = if size > ctx.cfg.max_in_memory && sniff::file_is_zip(path) {
         // A zip too large for memory: hash it in one pass, then read it
         // through the file system, which the zip format needs (it seeks).
-        if let Err(e) = io::copy(&mut hr, &mut io::sink()) {
+        if let Err(e) = drain(ctx, &mut hr) {
             return FileResult {
-                outcome: Outcome::Error(ExtractError::Io(e.to_string())),
+                outcome: Outcome::Error(e),
                 content_hash: None,
                 bytes_read: hr.count,
             };
         }
         archive::zip_path(ctx, path, v)
     } else {
-        dispatch::extract_top(ctx, &name, &mut hr, size, v)
+        dispatch::extract_top(ctx, &name, &mut hr, Some(size), v)
     };
     if ctx.cancelled() {
         return FileResult {
@@ -288,14 +288,30 @@ fn file_job(path: &Path, ctx: &Ctx, v: &mut dyn Visitor) -> FileResult {
         };
     }
     // Whatever the parser left unread still belongs to the hash.
-    let content_hash = match io::copy(&mut hr, &mut io::sink()) {
-        Ok(_) => Some(hr.hasher.finalize().to_hex().to_string()),
+    let content_hash = match drain(ctx, &mut hr) {
+        Ok(()) => Some(hr.hasher.finalize().to_hex().to_string()),
         Err(_) => None,
     };
     FileResult {
         outcome,
         content_hash,
         bytes_read: hr.count,
+    }
+}
+
+/// Reads the rest of a file for its hash, giving up when cancelled.
+fn drain<R: Read>(ctx: &Ctx, r: &mut R) -> Result<(), ExtractError> {
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ExtractError::Io(e.to_string())),
+        }
+        if ctx.cancelled() {
+            return Err(ExtractError::Timeout);
+        }
     }
 }
 
