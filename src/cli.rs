@@ -40,7 +40,7 @@ pub enum Command {
     )]
     Gate(GateArgs),
     /// Show why a document got its label: every finding, masked.
-    #[command(after_help = "Example:\n  kbscan explain fixtures/kb/runbooks/db-failover.md")]
+    #[command(after_help = "Example:\n  kbscan explain fixtures/kb/ops/runbook-payments.md")]
     Explain(ExplainArgs),
     /// List or test the rules.
     #[command(
