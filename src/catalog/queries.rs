@@ -201,7 +201,8 @@ pub struct Previous {
     pub status: String,
     pub rules_version: String,
     pub policy_version: String,
-    pub tool_version: String,
+    /// The scan that wrote it (its kbscan version decides reuse).
+    pub scan_id: i64,
 }
 
 /// People's decisions, loaded once per scan.
@@ -219,9 +220,8 @@ impl Catalog {
         Ok(self
             .conn()
             .prepare_cached(
-                "SELECT d.size, d.mtime_ns, d.inode, d.content_hash, d.status, d.rules_version, \
-                    d.policy_version, s.tool_version \
-                 FROM documents d JOIN scans s ON s.id = d.scan_id WHERE d.path = ?1",
+                "SELECT size, mtime_ns, inode, content_hash, status, rules_version, policy_version, scan_id \
+                 FROM documents WHERE path = ?1",
             )?
             .query_row([path], |r| {
                 Ok(Previous {
@@ -232,10 +232,31 @@ impl Catalog {
                     status: r.get(4)?,
                     rules_version: r.get(5)?,
                     policy_version: r.get(6)?,
-                    tool_version: r.get(7)?,
+                    scan_id: r.get(7)?,
                 })
             })
             .optional()?)
+    }
+
+    /// The kbscan version that ran a scan.
+    pub fn scan_tool_version(&self, scan_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT tool_version FROM scans WHERE id = ?1")?
+            .query_row([scan_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Ends the current read snapshot, if any, and starts a new one. Point
+    /// lookups inside one read transaction cost a fraction of autocommit
+    /// ones (no lock and WAL-index setup per statement); renewing it keeps
+    /// the writer's checkpoints from waiting on an old snapshot.
+    pub fn renew_read_snapshot(&self) -> Result<()> {
+        if !self.conn().is_autocommit() {
+            self.conn().execute_batch("COMMIT")?;
+        }
+        self.conn().execute_batch("BEGIN")?;
+        Ok(())
     }
 
     /// A file and the documents inside it: (path, categories), outermost first.

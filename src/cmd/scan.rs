@@ -131,6 +131,8 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             detections: Vec::new(),
             // Without a reader the thread just re-reads every file.
             reader: Catalog::open_ro(&catalog_path).ok(),
+            snapshot_left: 0,
+            same_tool: Default::default(),
         };
         move |entry| worker.handle(ctx, &sender, entry)
     })?;
@@ -237,7 +239,14 @@ struct Worker {
     scratch: Scratch,
     detections: Vec<Detection>,
     reader: Option<Catalog>,
+    /// Lookups left in the reader's current snapshot.
+    snapshot_left: u32,
+    /// Scan id → whether this kbscan version wrote it.
+    same_tool: std::collections::HashMap<i64, bool>,
 }
+
+/// Point lookups per read snapshot (see `Catalog::renew_read_snapshot`).
+const LOOKUPS_PER_SNAPSHOT: u32 = 512;
 
 /// What to do with a walked file, given what the catalog remembers.
 enum Action {
@@ -284,14 +293,30 @@ impl Worker {
         sender.send(op).is_ok()
     }
 
+    /// The catalog's record of a file, read inside a periodically renewed
+    /// snapshot.
+    fn previous(&mut self, path: &str) -> Option<Previous> {
+        let reader = self.reader.as_ref()?;
+        if self.snapshot_left == 0 {
+            reader.renew_read_snapshot().ok()?;
+            self.snapshot_left = LOOKUPS_PER_SNAPSHOT;
+        }
+        self.snapshot_left -= 1;
+        reader.previous(path).ok().flatten()
+    }
+
+    fn written_by_this_version(&mut self, scan_id: i64) -> bool {
+        let reader = self.reader.as_ref();
+        *self.same_tool.entry(scan_id).or_insert_with(|| {
+            reader
+                .and_then(|r| r.scan_tool_version(scan_id).ok().flatten())
+                .is_some_and(|v| v == TOOL_VERSION)
+        })
+    }
+
     /// How the file compares with the catalog, and what that requires.
-    fn plan(&self, ctx: &ScanContext, c: &Candidate) -> (Change, Action) {
-        let path = c.path.to_string_lossy();
-        let previous = self
-            .reader
-            .as_ref()
-            .and_then(|reader| reader.previous(&path).ok().flatten());
-        let Some(prev) = previous else {
+    fn plan(&mut self, ctx: &ScanContext, c: &Candidate) -> (Change, Action) {
+        let Some(prev) = self.previous(&c.path.to_string_lossy()) else {
             return (Change::New, Action::Read);
         };
         let same_stat = prev.size == Some(c.size as i64)
@@ -303,7 +328,7 @@ impl Worker {
             return (Change::Changed, Action::Read);
         }
         let same_reader = prev.rules_version == ctx.detector.rules_version()
-            && prev.tool_version == TOOL_VERSION
+            && self.written_by_this_version(prev.scan_id)
             // Errors may be transient (a locked file, a timeout): retry them.
             && (prev.status == "ok" || prev.status == "skipped");
         let action = if ctx.full || !same_reader {

@@ -15,6 +15,7 @@
 //! `ExtractError::Panic`) and hands every other panic to the previous hook.
 
 use super::dispatch::{self, Ctx};
+use super::sniff::Kind;
 use super::{archive, sniff};
 use super::{ExtractConfig, ExtractError, FileResult, Location, Outcome, TextPart, Visitor};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
@@ -107,8 +108,37 @@ pub(super) fn extract_file(
     cfg: &ExtractConfig,
     visitor: &mut dyn Visitor,
 ) -> FileResult {
+    if runs_inline(path) {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let ctx = Ctx::new(cfg.clone(), Instant::now() + cfg.budgets.timeout, cancel);
+        return guard(|| file_job(path, &ctx, visitor)).unwrap_or_else(failed);
+    }
     let path = path.to_path_buf();
     run(cfg, visitor, move |ctx, v| file_job(&path, ctx, v))
+}
+
+/// Plain text, CSV/TSV, HTML and XML go through kbscan's own bounded,
+/// non-recursive readers, which check the deadline between chunks: they run
+/// on the caller's thread (under `guard`), sparing a thread spawn and a copy
+/// of every chunk — most files of a knowledge base are small text files.
+/// Everything else (PDF, office, OLE, archives, mail) gets the helper thread.
+fn runs_inline(path: &Path) -> bool {
+    let Ok(mut file) = File::open(path) else {
+        return false; // the helper path reports the error
+    };
+    let mut head = [0u8; 8192];
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(_) => return false,
+        }
+    }
+    matches!(
+        sniff::sniff(&path.to_string_lossy(), &head[..n]),
+        Kind::Text | Kind::Csv | Kind::Tsv | Kind::Html | Kind::Xml | Kind::Empty | Kind::Binary
+    )
 }
 
 /// See [`super::extract_bytes`].
