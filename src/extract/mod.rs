@@ -7,10 +7,42 @@
 //! [`Visitor::enter`] / [`Visitor::leave`] and recurses through the same
 //! dispatcher, so each becomes its own catalog row (`outer.zip!/dir/f.md`).
 //! Nothing here knows about rules, labels or SQLite.
+//!
+//! Every input is hostile until read: each file is parsed on a helper thread
+//! with a large stack and a deadline ([`Budgets::timeout`]), every third-party
+//! parser runs under `catch_unwind`, and every decompression is charged
+//! against [`Budgets`] *before* memory is allocated for it. A file that trips
+//! a budget ends as [`Outcome::Error`] with a [`ExtractError::Budget`] reason,
+//! never as a crash or a silently empty result.
+//!
+//! Containers (zip/tar/gz, email attachments, `.msg` attachments, mbox
+//! messages): a member that is itself *readable but not text* (images,
+//! executables, media) is still announced with `enter`/`leave` and ends as
+//! `Skipped("binary")`, so the catalog lists everything an index could
+//! ingest. Directory entries are not announced. A member that fails for a
+//! member-level reason (`encrypted`, `corrupt`, `unsupported`) leaves the
+//! container `Ok` with a `partial: ...` note; a member that trips a budget or
+//! the deadline makes the whole container fail with that budget, because a
+//! bomb inside an archive must not let the archive pass the gate.
+
+mod archive;
+mod dispatch;
+mod email;
+mod html;
+mod office;
+mod ole;
+mod pdf;
+mod rtf;
+mod sheet;
+mod sniff;
+mod text;
+mod worker;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
 
 /// Where a piece of text sits inside its document, precise enough for a data
 /// owner to find it again (`page 3`, `Customers!C7`, `comment by J. Smith`).
@@ -86,12 +118,7 @@ pub struct TextPart<'a> {
 impl<'a> TextPart<'a> {
     /// A whole, unchunked part.
     pub fn new(text: &'a str, location: Location) -> Self {
-        TextPart {
-            text,
-            location,
-            context: None,
-            report: 0..text.len(),
-        }
+        TextPart { text, location, context: None, report: 0..text.len() }
     }
 }
 
@@ -140,17 +167,35 @@ pub trait Visitor {
     fn leave(&mut self, outcome: Outcome);
 }
 
-// STUB (replaced when the `extract` branch lands).
-/// Safety budgets.
-#[derive(Clone, Debug)]
+/// Safety limits for one top-level file. Each exists because a real attack
+/// or accident needs it; see `fixtures/bad/` for one input per limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Budgets {
+    /// Total bytes decompressed for one top-level file, summed over all
+    /// nested archive members, attachments and document parts (zip bombs
+    /// made of many members that are each under `max_member_size`).
     pub max_expanded_bytes: u64,
+    /// Largest single archive member, attachment, office XML part or mbox
+    /// message read into memory. Also the PDF per-stream decompression cap.
     pub max_member_size: u64,
+    /// Largest compression ratio accepted for a member that expands past
+    /// 1 MiB (declared size / compressed size for zip, observed for gzip).
+    /// Below 1 MiB a high ratio cannot hurt, and tiny members compress
+    /// absurdly well.
     pub max_ratio: u64,
+    /// Entries per archive (zip central directory, tar headers, mbox
+    /// messages). 100k covers large Confluence/Notion exports (tens of
+    /// thousands of pages and attachments) while keeping the zip crate's
+    /// in-memory central directory (~100-200 bytes per entry) near 20 MB.
     pub max_entries: u64,
+    /// Nesting of containers: `a.zip!/b.zip!/c.txt` is depth 2. Stops
+    /// self-containing ("droste") and deeply nested archives.
     pub max_depth: u32,
-    pub timeout: std::time::Duration,
+    /// Wall-clock limit per top-level file, including parsing on the helper
+    /// thread. On expiry the document ends as `Error(Timeout)`.
+    pub timeout: Duration,
 }
+
 impl Default for Budgets {
     fn default() -> Self {
         Budgets {
@@ -159,46 +204,63 @@ impl Default for Budgets {
             max_ratio: 200,
             max_entries: 100_000,
             max_depth: 8,
-            timeout: std::time::Duration::from_secs(60),
+            timeout: Duration::from_secs(60),
         }
     }
 }
-#[derive(Clone, Debug, Default)]
+
+/// Everything extraction needs besides the bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExtractConfig {
     pub budgets: Budgets,
+    /// Bytes of decoded text handed to the visitor at a time for plain
+    /// text; bounds memory for multi-GiB logs.
+    pub chunk_size: usize,
+    /// Bytes shared by neighbouring chunks, so a match across a chunk edge
+    /// is seen whole (half of it serves as left context, half as the
+    /// maximum match length guaranteed to be seen whole).
+    pub chunk_overlap: usize,
+    /// Top-level files that are not streamed (PDF, office, OLE, email) are
+    /// read into memory; larger ones are `Skipped("too-large: ...")`. Zip
+    /// archives above it are read from disk instead.
+    pub max_in_memory: u64,
 }
-pub struct FileResult {
-    pub outcome: Outcome,
-    pub content_hash: Option<String>,
-    pub bytes_read: u64,
-}
-pub fn extract_file(
-    path: &std::path::Path,
-    _cfg: &ExtractConfig,
-    visitor: &mut dyn Visitor,
-) -> FileResult {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let hash = blake3::hash(&bytes).to_hex().to_string();
-            if bytes.contains(&0) {
-                return FileResult {
-                    outcome: Outcome::Skipped("binary".into()),
-                    content_hash: Some(hash),
-                    bytes_read: bytes.len() as u64,
-                };
-            }
-            let text = String::from_utf8_lossy(&bytes);
-            visitor.text(TextPart::new(&text, Location::Line { line: 1, byte: 0 }));
-            FileResult {
-                outcome: Outcome::Ok { notes: vec![] },
-                content_hash: Some(hash),
-                bytes_read: bytes.len() as u64,
-            }
+
+impl Default for ExtractConfig {
+    fn default() -> Self {
+        ExtractConfig {
+            budgets: Budgets::default(),
+            chunk_size: 1 << 20,
+            chunk_overlap: 4 << 10,
+            max_in_memory: 512 << 20,
         }
-        Err(e) => FileResult {
-            outcome: Outcome::Error(ExtractError::Io(e.to_string())),
-            content_hash: None,
-            bytes_read: 0,
-        },
     }
 }
+
+/// How reading one top-level file ended, plus what the catalog needs to
+/// notice later changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileResult {
+    pub outcome: Outcome,
+    /// BLAKE3 hex of the raw file bytes, computed while reading. `None` when
+    /// the file could not be read to the end (I/O error, timeout).
+    pub content_hash: Option<String>,
+    /// Raw bytes read from disk.
+    pub bytes_read: u64,
+}
+
+/// Reads the file once: computes the BLAKE3 hex hash of its raw bytes while
+/// reading, sniffs the kind, and streams text to `visitor`. Never panics.
+pub fn extract_file(path: &Path, cfg: &ExtractConfig, visitor: &mut dyn Visitor) -> FileResult {
+    worker::extract_file(path, cfg, visitor)
+}
+
+/// Same for in-memory bytes with a display name (used by tests, fuzz
+/// targets and recursion). The name's extension is the second opinion after
+/// the magic bytes.
+pub fn extract_bytes(name: &str, bytes: &[u8], cfg: &ExtractConfig, visitor: &mut dyn Visitor) -> Outcome {
+    worker::extract_bytes(name, bytes, cfg, visitor)
+}
+
+#[cfg(test)]
+mod tests;

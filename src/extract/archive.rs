@@ -1,0 +1,211 @@
+//! Archives: zip (deflate/stored), tar, gzip (`.gz`, `.tar.gz`, `.tgz`).
+//!
+//! Each file member is a contained document, recursed through the
+//! dispatcher, so nested archives, office files and mails inside exports are
+//! read too. Before a zip member is inflated its declared sizes are checked
+//! (ratio, running total; the zip crate refuses data longer than declared),
+//! and every inflated byte is charged as it streams (`Metered`). Members that
+//! are text stream in bounded chunks whatever their size; other members are
+//! read into memory up to `max_member_size`.
+//!
+//! A zip is first classified by its members: OOXML (`word/`, `ppt/`, `xl/`)
+//! and ODF (`mimetype`) packages go to their readers, anything else is an
+//! archive. Encrypted members end as `Error(Encrypted)`; compression methods
+//! other than stored/deflate as `Error(Unsupported)`. A `.gz` payload is the
+//! same document (no `enter`), one nesting level deeper.
+
+use super::dispatch::{contained, extract_reader, io_error, outcome, Counting, Ctx, Members, Metered, Res};
+use super::sheet::{self, Book};
+use super::worker::guard;
+use super::{office, ExtractError, Outcome, Visitor};
+use std::cell::Cell;
+use std::io::{BufReader, Cursor, Read, Seek};
+use std::path::Path;
+use std::rc::Rc;
+use zip::result::ZipError;
+use zip::{CompressionMethod, ZipArchive};
+
+/// Largest `mimetype` member of an ODF package that is looked at.
+const MAX_MIMETYPE: u64 = 256;
+
+fn zip_error(e: ZipError) -> ExtractError {
+    match e {
+        ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED) | ZipError::InvalidPassword => ExtractError::Encrypted,
+        ZipError::Io(io) => io_error(io),
+        ZipError::CompressionMethodNotSupported(m) => ExtractError::Unsupported(format!("zip compression method {m}")),
+        ZipError::UnsupportedArchive(what) => ExtractError::Unsupported(format!("zip: {what}")),
+        other => ExtractError::Corrupt(format!("zip: {other}")),
+    }
+}
+
+fn open<R: Read + Seek>(r: R) -> Res<ZipArchive<R>> {
+    guard(|| ZipArchive::new(r))?.map_err(zip_error)
+}
+
+/// A zip container in memory: office package or plain archive.
+pub(crate) fn zip_family(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visitor) -> Outcome {
+    let mut zip = match open(Cursor::new(bytes)) {
+        Ok(z) => z,
+        Err(e) => return Outcome::Error(e),
+    };
+    let has = |zip: &ZipArchive<_>, n: &str| zip.index_for_name(n).is_some();
+    if has(&zip, "word/document.xml") {
+        return outcome(office::docx(ctx, &mut zip, v));
+    }
+    if has(&zip, "ppt/presentation.xml") {
+        return outcome(office::pptx(ctx, &mut zip, v));
+    }
+    if has(&zip, "xl/workbook.xml") || has(&zip, "xl/workbook.bin") {
+        let book = if has(&zip, "xl/workbook.bin") { Book::Xlsb } else { Book::Xlsx };
+        return outcome(precheck(ctx, &mut zip).and_then(|()| sheet::extract(ctx, book, bytes, v)));
+    }
+    if let Some(mime) = odf_mimetype(ctx, &mut zip) {
+        if office::odf_encrypted(ctx, &mut zip) {
+            return Outcome::Error(ExtractError::Encrypted);
+        }
+        if mime.ends_with(".spreadsheet") || mime.ends_with(".spreadsheet-template") {
+            return outcome(precheck(ctx, &mut zip).and_then(|()| sheet::extract(ctx, Book::Ods, bytes, v)));
+        }
+        if mime.starts_with("application/vnd.oasis.opendocument.") {
+            return outcome(office::odf(ctx, &mut zip, v));
+        }
+    }
+    outcome(members(ctx, &mut zip, v))
+}
+
+/// A zip archive too large for memory, read from disk.
+pub(crate) fn zip_path(ctx: &Ctx, path: &Path, v: &mut dyn Visitor) -> Outcome {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return Outcome::Error(ExtractError::Io(e.to_string())),
+    };
+    match open(BufReader::new(file)) {
+        Ok(mut zip) => outcome(members(ctx, &mut zip, v)),
+        Err(e) => Outcome::Error(e),
+    }
+}
+
+fn odf_mimetype<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) -> Option<String> {
+    let i = zip.index_for_name("mimetype")?;
+    let file = zip.by_index(i).ok()?;
+    if file.size() > MAX_MIMETYPE {
+        return None;
+    }
+    let (size, csize) = (file.size(), file.compressed_size());
+    let bytes = ctx.read_member(&mut { file }, size, csize).ok()?;
+    Some(String::from_utf8_lossy(&bytes).trim().to_owned())
+}
+
+/// Checks every entry's declared sizes against the budgets and charges them,
+/// for packages handed whole to a parser that inflates them itself.
+fn precheck<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) -> Res<()> {
+    if zip.len() as u64 > ctx.budgets().max_entries {
+        return Err(ExtractError::Budget("entries"));
+    }
+    for i in 0..zip.len() {
+        let file = zip.by_index_raw(i).map_err(zip_error)?;
+        if file.encrypted() {
+            return Err(ExtractError::Encrypted);
+        }
+        ctx.check_declared(file.size(), file.compressed_size())?;
+        if file.size() > ctx.budgets().max_member_size {
+            return Err(ExtractError::Budget("member-size"));
+        }
+        ctx.charge(file.size())?;
+    }
+    Ok(())
+}
+
+/// Every file member of a plain zip archive, as contained documents.
+fn members<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>, v: &mut dyn Visitor) -> Res<Vec<String>> {
+    if zip.len() as u64 > ctx.budgets().max_entries {
+        return Err(ExtractError::Budget("entries"));
+    }
+    let mut folded = Members::new("member");
+    for i in 0..zip.len() {
+        ctx.check()?;
+        let meta = zip.by_index_raw(i).map(|f| {
+            let name = match f.name() {
+                Ok(n) => n.into_owned(),
+                Err(_) => String::from_utf8_lossy(f.name_raw()).into_owned(),
+            };
+            (name, f.is_dir(), f.encrypted(), f.size(), f.compressed_size(), f.compression())
+        });
+        let (name, is_dir, encrypted, size, csize, method) = match meta {
+            Ok(m) => m,
+            Err(e) => {
+                let e = zip_error(e);
+                let o = contained(ctx, &format!("entry-{}", i + 1), v, |_, _, _| Outcome::Error(e));
+                folded.add(&o)?;
+                continue;
+            }
+        };
+        if is_dir {
+            continue;
+        }
+        let o = contained(ctx, &name, v, |ctx, name, v| {
+            if encrypted {
+                return Outcome::Error(ExtractError::Encrypted);
+            }
+            if !matches!(method, CompressionMethod::Stored | CompressionMethod::Deflated) {
+                return Outcome::Error(ExtractError::Unsupported(format!("zip compression method {method}")));
+            }
+            if let Err(e) = ctx.check_declared(size, csize) {
+                return Outcome::Error(e);
+            }
+            match zip.by_index(i) {
+                Ok(file) => extract_reader(ctx, name, &mut Metered::new(file, ctx), v),
+                Err(e) => Outcome::Error(zip_error(e)),
+            }
+        });
+        folded.add(&o)?;
+    }
+    folded.finish()
+}
+
+/// A gzip stream: its payload is read as this same document.
+pub(crate) fn gzip(ctx: &Ctx, name: &str, r: &mut dyn Read, v: &mut dyn Visitor) -> Outcome {
+    let count = Rc::new(Cell::new(0u64));
+    let decoder = flate2::read::MultiGzDecoder::new(Counting { inner: r, count: count.clone() });
+    let mut payload = Metered::new(decoder, ctx).with_input_counter(count);
+    let lower = name.to_ascii_lowercase();
+    let inner = if lower.ends_with(".tgz") {
+        format!("{}.tar", &name[..name.len() - 4])
+    } else if lower.ends_with(".gz") {
+        name[..name.len() - 3].to_owned()
+    } else {
+        name.to_owned()
+    };
+    ctx.deeper(|| extract_reader(ctx, &inner, &mut payload, v))
+}
+
+/// Every regular file of a tar stream, as contained documents.
+pub(crate) fn tar(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Res<Vec<String>> {
+    let mut archive = tar::Archive::new(r);
+    let entries = archive.entries().map_err(io_error)?;
+    let mut folded = Members::new("member");
+    let mut count = 0u64;
+    for entry in entries {
+        ctx.check()?;
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) if count == 0 => return Err(io_error(e)),
+            Err(e) => {
+                // The rest of a damaged tar cannot be found again.
+                folded.add(&Outcome::Error(io_error(e)))?;
+                break;
+            }
+        };
+        count += 1;
+        if count > ctx.budgets().max_entries {
+            return Err(ExtractError::Budget("entries"));
+        }
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let o = contained(ctx, &name, v, |ctx, name, v| extract_reader(ctx, name, &mut entry, v));
+        folded.add(&o)?;
+    }
+    folded.finish()
+}

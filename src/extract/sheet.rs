@@ -1,0 +1,232 @@
+//! Spreadsheets with calamine: xlsx, xlsm, xlsb, xls, ods. Every sheet,
+//! every non-empty cell, as `Location::Cell { sheet, cell: "C7" }`, with the
+//! first used row's cell of the same column as `context`.
+//!
+//! Values read as a person reads them: integers without `.0` or exponent
+//! (`1234567890123456`), other numbers to 15 significant digits like Excel,
+//! dates as ISO `YYYY-MM-DD[ HH:MM:SS]`, booleans as `TRUE`/`FALSE`.
+//!
+//! xlsx/xlsb are read cell by cell (calamine's cell readers), because
+//! building a whole range allocates rows × columns of the bounding box: two
+//! cells at `A1` and `XFD1048576` would ask for 17 G cells. xls and ods only
+//! offer whole ranges; ods has calamine's 100 M cell guard, xls is bounded
+//! by its record count. The zip parts of xlsx/xlsb/ods were checked against
+//! the budgets before calamine sees them (`archive::zip_family`).
+
+use super::dispatch::{Ctx, Res};
+use super::{ExtractError, Location, TextPart, Visitor};
+use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, Xls, Xlsb, Xlsx};
+use std::collections::HashMap;
+use std::io::Cursor;
+
+/// The workbook formats calamine reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Book {
+    Xlsx,
+    Xlsb,
+    Xls,
+    Ods,
+}
+
+pub(crate) fn extract(ctx: &Ctx, book: Book, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<String>> {
+    let mut out = Emitter { v, saw_text: false, headers: HashMap::new(), header_row: None };
+    let cursor = Cursor::new(bytes);
+    match book {
+        Book::Xlsx => {
+            let mut wb: Xlsx<Cursor<&[u8]>> =
+                calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::XlsxError| book_error(e.into()))?;
+            for name in wb.sheet_names() {
+                ctx.check()?;
+                out.start_sheet();
+                let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| book_error(calamine::Error::from(e)))?;
+                let mut n = 0u32;
+                while let Some(cell) = cells.next_cell().map_err(|e| book_error(calamine::Error::from(e)))? {
+                    n = n.wrapping_add(1);
+                    if n % 65_536 == 0 {
+                        ctx.check()?;
+                    }
+                    out.cell(&name, cell.get_position(), render_ref(cell.get_value()));
+                }
+            }
+        }
+        Book::Xlsb => {
+            let mut wb: Xlsb<Cursor<&[u8]>> =
+                calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::XlsbError| book_error(e.into()))?;
+            for name in wb.sheet_names() {
+                ctx.check()?;
+                out.start_sheet();
+                let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| book_error(calamine::Error::from(e)))?;
+                let mut n = 0u32;
+                while let Some(cell) = cells.next_cell().map_err(|e| book_error(calamine::Error::from(e)))? {
+                    n = n.wrapping_add(1);
+                    if n % 65_536 == 0 {
+                        ctx.check()?;
+                    }
+                    out.cell(&name, cell.get_position(), render_ref(cell.get_value()));
+                }
+            }
+        }
+        Book::Xls => {
+            let wb: Xls<Cursor<&[u8]>> =
+                calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::XlsError| book_error(e.into()))?;
+            ranges(ctx, wb, &mut out)?;
+        }
+        Book::Ods => {
+            let wb: Ods<Cursor<&[u8]>> =
+                calamine::open_workbook_from_rs(cursor).map_err(|e: calamine::OdsError| book_error(e.into()))?;
+            ranges(ctx, wb, &mut out)?;
+        }
+    }
+    Ok(if out.saw_text { vec![] } else { vec!["no-text".into()] })
+}
+
+fn ranges<R, RS>(ctx: &Ctx, mut wb: R, out: &mut Emitter<'_>) -> Res<()>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+    R::Error: Into<calamine::Error>,
+{
+    for name in wb.sheet_names() {
+        ctx.check()?;
+        out.start_sheet();
+        let range = wb.worksheet_range(&name).map_err(|e| book_error(e.into()))?;
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        for (r, c, value) in range.used_cells() {
+            out.cell(&name, (row0 + r as u32, col0 + c as u32), render(value));
+        }
+    }
+    Ok(())
+}
+
+fn book_error(e: calamine::Error) -> ExtractError {
+    use calamine::{Error as E, OdsError, XlsError, XlsbError, XlsxError};
+    match e {
+        E::Xlsx(XlsxError::Password) | E::Xlsb(XlsbError::Password) | E::Xls(XlsError::Password) | E::Ods(OdsError::Password) => {
+            ExtractError::Encrypted
+        }
+        E::Ods(OdsError::CellLimitExceeded { .. }) => ExtractError::Budget("cells"),
+        other => ExtractError::Corrupt(format!("spreadsheet: {other}")),
+    }
+}
+
+/// Sends cells on, remembering the header row of the current sheet.
+struct Emitter<'v> {
+    v: &'v mut dyn Visitor,
+    saw_text: bool,
+    headers: HashMap<u32, String>,
+    header_row: Option<u32>,
+}
+
+/// Longest header kept as context, in chars.
+const MAX_HEADER_CHARS: usize = 128;
+
+impl Emitter<'_> {
+    fn start_sheet(&mut self) {
+        self.headers.clear();
+        self.header_row = None;
+    }
+
+    fn cell(&mut self, sheet: &str, (row, col): (u32, u32), text: Option<String>) {
+        let Some(text) = text else { return };
+        if text.trim().is_empty() {
+            return;
+        }
+        self.saw_text = true;
+        let header_row = *self.header_row.get_or_insert(row);
+        let context = if row == header_row {
+            self.headers.insert(col, text.trim().chars().take(MAX_HEADER_CHARS).collect());
+            None
+        } else {
+            self.headers.get(&col).map(String::as_str)
+        };
+        let location = Location::Cell { sheet: sheet.to_owned(), cell: a1(row, col) };
+        self.v.text(TextPart { text: &text, location, context, report: 0..text.len() });
+    }
+}
+
+/// `(row, col)` (0-based) in A1 notation.
+pub(crate) fn a1(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = col as u64 + 1;
+    while c > 0 {
+        let rem = ((c - 1) % 26) as u8;
+        letters.push(b'A' + rem);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row as u64 + 1)
+}
+
+fn render(value: &Data) -> Option<String> {
+    match value {
+        Data::Int(i) => Some(i.to_string()),
+        Data::Float(f) => Some(number(*f)),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Some(s.clone()),
+        Data::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.into()),
+        Data::DateTime(d) => Some(date(d)),
+        Data::Error(_) | Data::Empty => None,
+    }
+}
+
+fn render_ref(value: &DataRef<'_>) -> Option<String> {
+    match value {
+        DataRef::Int(i) => Some(i.to_string()),
+        DataRef::Float(f) => Some(number(*f)),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Some(s.clone()),
+        DataRef::SharedString(s) => Some((*s).to_owned()),
+        DataRef::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.into()),
+        DataRef::DateTime(d) => Some(date(d)),
+        DataRef::Error(_) | DataRef::Empty => None,
+    }
+}
+
+/// A number as a spreadsheet shows it by default.
+pub(crate) fn number(f: f64) -> String {
+    if !f.is_finite() {
+        return f.to_string();
+    }
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        return format!("{f:.0}");
+    }
+    // 15 significant digits, as Excel displays.
+    let rounded: f64 = format!("{f:.14e}").parse().unwrap_or(f);
+    if rounded.abs() >= 1e21 || (rounded != 0.0 && rounded.abs() < 1e-9) {
+        return format!("{rounded:e}");
+    }
+    format!("{rounded}")
+}
+
+fn date(d: &ExcelDateTime) -> String {
+    if !d.is_datetime() {
+        return number(d.as_f64());
+    }
+    let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
+    if h == 0 && min == 0 && s == 0 {
+        format!("{y:04}-{m:02}-{day:02}")
+    } else {
+        format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_like_a_person() {
+        assert_eq!(number(1234567890123456.0), "1234567890123456");
+        assert_eq!(number(1.2345678901234e15), "1234567890123400");
+        assert_eq!(number(42.0), "42");
+        assert_eq!(number(0.1 + 0.2), "0.3");
+        assert_eq!(number(-3.5), "-3.5");
+    }
+
+    #[test]
+    fn a1_notation() {
+        assert_eq!(a1(0, 0), "A1");
+        assert_eq!(a1(6, 2), "C7");
+        assert_eq!(a1(0, 25), "Z1");
+        assert_eq!(a1(0, 26), "AA1");
+        assert_eq!(a1(1048575, 16383), "XFD1048576");
+    }
+}

@@ -1,0 +1,401 @@
+//! Plain text and CSV/TSV: encoding detection, streaming decode, chunking.
+//!
+//! Encoding, in order: a BOM (UTF-8, UTF-16, UTF-32); the NUL pattern of
+//! BOM-less UTF-16/UTF-32 (chardetng reads NUL-interleaved ASCII as UTF-8);
+//! binary if more than 2% of the first 64 KiB are C0 control bytes no text
+//! encoding uses; UTF-8 if the head is valid UTF-8; otherwise chardetng's
+//! guess over the head (its cost grows with input, so it sees 64 KiB only).
+//!
+//! Text is decoded in 64 KiB steps and handed on in chunks of
+//! `chunk_size` bytes that overlap by `chunk_overlap`, each chunk's
+//! `TextPart::report` range saying which matches it owns, so memory stays
+//! bounded for multi-GiB files and a match across an edge counts once.
+//! Locations are `Line { line, byte }` into the decoded text.
+//!
+//! CSV/TSV are read field by field with `csv-core` (bounded buffers, even for
+//! a hostile multi-GiB quoted field). Each non-empty cell is its own part at
+//! the `Line` where its record starts, with the first row's cell above it as
+//! `context`, so a column titled `SSN` lends its name to every value below.
+
+use super::dispatch::{io_error, outcome, Ctx, Res, HEAD};
+use super::{ExtractConfig, Location, Outcome, TextPart, Visitor};
+use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use std::io::Read;
+
+/// Raw bytes decoded per step.
+const STEP: usize = 64 << 10;
+
+/// A text encoding, or the verdict that the bytes are not text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Enc {
+    Rs(&'static Encoding),
+    Utf32 { big_endian: bool },
+    Binary,
+}
+
+/// Decides the encoding from the first bytes; returns it and the BOM length.
+pub(crate) fn detect(head: &[u8]) -> (Enc, usize) {
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        return (Enc::Rs(UTF_8), 3);
+    }
+    if head.starts_with(b"\xFF\xFE\x00\x00") {
+        return (Enc::Utf32 { big_endian: false }, 4);
+    }
+    if head.starts_with(b"\x00\x00\xFE\xFF") {
+        return (Enc::Utf32 { big_endian: true }, 4);
+    }
+    if head.starts_with(b"\xFF\xFE") {
+        return (Enc::Rs(UTF_16LE), 2);
+    }
+    if head.starts_with(b"\xFE\xFF") {
+        return (Enc::Rs(UTF_16BE), 2);
+    }
+    let sample = &head[..head.len().min(HEAD)];
+    if let Some(enc) = nul_pattern(sample) {
+        return (enc, 0);
+    }
+    let control = sample
+        .iter()
+        .filter(|&&b| matches!(b, 0x00..=0x08 | 0x0B | 0x0E..=0x1A | 0x1C..=0x1F))
+        .count();
+    if control * 50 > sample.len() {
+        return (Enc::Binary, 0);
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => return (Enc::Rs(UTF_8), 0),
+        // Only the last character was cut off by the sample's end.
+        Err(e) if e.error_len().is_none() => return (Enc::Rs(UTF_8), 0),
+        Err(_) => {}
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(sample, true);
+    (Enc::Rs(detector.guess(None, chardetng::Utf8Detection::Allow)), 0)
+}
+
+/// BOM-less UTF-16/UTF-32 by where the NULs of mostly-ASCII text fall.
+fn nul_pattern(sample: &[u8]) -> Option<Enc> {
+    let quads = sample.len() / 4;
+    if quads < 2 {
+        return None;
+    }
+    let mut zeros = [0usize; 4];
+    for (i, &b) in sample[..quads * 4].iter().enumerate() {
+        if b == 0 {
+            zeros[i % 4] += 1;
+        }
+    }
+    let mostly = |n: usize| n * 10 >= quads * 9;
+    let rarely = |n: usize| n * 10 <= quads;
+    if mostly(zeros[1]) && mostly(zeros[2]) && mostly(zeros[3]) && rarely(zeros[0]) {
+        return Some(Enc::Utf32 { big_endian: false });
+    }
+    if mostly(zeros[0]) && mostly(zeros[1]) && mostly(zeros[2]) && rarely(zeros[3]) {
+        return Some(Enc::Utf32 { big_endian: true });
+    }
+    let (even, odd) = (zeros[0] + zeros[2], zeros[1] + zeros[3]);
+    let pairs = quads * 2;
+    if odd * 10 >= pairs * 3 && even * 20 <= pairs {
+        return Some(Enc::Rs(UTF_16LE));
+    }
+    if even * 10 >= pairs * 3 && odd * 20 <= pairs {
+        return Some(Enc::Rs(UTF_16BE));
+    }
+    None
+}
+
+/// Decodes a whole byte slice (attachments, HTML pages) with [`detect`].
+/// `None` when the bytes are binary.
+pub(crate) fn decode_all(bytes: &[u8]) -> Option<String> {
+    let (enc, bom) = detect(&bytes[..bytes.len().min(HEAD)]);
+    let mut dec = TextDecoder::new(enc)?;
+    let mut out = String::new();
+    dec.decode(&bytes[bom..], &mut out, true);
+    Some(out)
+}
+
+enum Inner {
+    Rs(Decoder),
+    Utf32 { big_endian: bool, pending: Vec<u8> },
+}
+
+/// Streaming decoder to UTF-8 that never splits a character wrongly.
+pub(crate) struct TextDecoder(Inner);
+
+impl TextDecoder {
+    pub fn new(enc: Enc) -> Option<Self> {
+        match enc {
+            Enc::Rs(e) => Some(TextDecoder(Inner::Rs(e.new_decoder_without_bom_handling()))),
+            Enc::Utf32 { big_endian } => Some(TextDecoder(Inner::Utf32 { big_endian, pending: Vec::new() })),
+            Enc::Binary => None,
+        }
+    }
+
+    pub fn decode(&mut self, src: &[u8], out: &mut String, last: bool) {
+        match &mut self.0 {
+            Inner::Rs(d) => {
+                let mut src = src;
+                loop {
+                    let need = d.max_utf8_buffer_length(src.len()).unwrap_or(src.len() * 3 + 16);
+                    out.reserve(need);
+                    let (result, read, _) = d.decode_to_string(src, out, last);
+                    src = &src[read..];
+                    if result == encoding_rs::CoderResult::InputEmpty {
+                        break;
+                    }
+                }
+            }
+            Inner::Utf32 { big_endian, pending } => {
+                pending.extend_from_slice(src);
+                let whole = pending.len() / 4 * 4;
+                for q in pending[..whole].chunks_exact(4) {
+                    let q = [q[0], q[1], q[2], q[3]];
+                    let n = if *big_endian { u32::from_be_bytes(q) } else { u32::from_le_bytes(q) };
+                    out.push(char::from_u32(n).unwrap_or('\u{FFFD}'));
+                }
+                pending.drain(..whole);
+                if last && !pending.is_empty() {
+                    pending.clear();
+                    out.push('\u{FFFD}');
+                }
+            }
+        }
+    }
+}
+
+/// Pulls raw bytes from a reader and decodes them step by step.
+struct Source<'r> {
+    r: &'r mut dyn Read,
+    dec: TextDecoder,
+    raw: Vec<u8>,
+    eof: bool,
+}
+
+impl<'r> Source<'r> {
+    /// Reads the head, detects the encoding. `Ok(None)` for binary input.
+    fn open(r: &'r mut dyn Read, first: &mut String) -> Res<Option<Self>> {
+        let mut head = Vec::with_capacity(HEAD);
+        r.take(HEAD as u64).read_to_end(&mut head).map_err(io_error)?;
+        let (enc, bom) = detect(&head);
+        let Some(dec) = TextDecoder::new(enc) else {
+            return Ok(None);
+        };
+        let mut source = Source { r, dec, raw: vec![0; STEP], eof: head.len() < HEAD };
+        let eof = source.eof;
+        source.dec.decode(&head[bom..], first, eof);
+        Ok(Some(source))
+    }
+
+    /// Appends the next decoded step to `out`; `false` once input is done.
+    fn fill(&mut self, out: &mut String) -> Res<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let n = loop {
+            match self.r.read(&mut self.raw) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error(e)),
+            }
+        };
+        self.eof = n == 0;
+        self.dec.decode(&self.raw[..n], out, self.eof);
+        Ok(true)
+    }
+}
+
+/// Hands text to a visitor in overlapping chunks with line locations.
+pub(crate) struct Chunker<'v> {
+    v: &'v mut dyn Visitor,
+    buf: String,
+    line: u64,
+    byte: u64,
+    report_from: usize,
+    size: usize,
+    overlap: usize,
+    /// Whether anything but whitespace went by.
+    pub saw_text: bool,
+}
+
+impl<'v> Chunker<'v> {
+    pub fn new(cfg: &ExtractConfig, v: &'v mut dyn Visitor) -> Self {
+        let overlap = cfg.chunk_overlap.max(2);
+        Chunker {
+            v,
+            buf: String::new(),
+            line: 1,
+            byte: 0,
+            report_from: 0,
+            size: cfg.chunk_size.max(overlap * 2),
+            overlap,
+            saw_text: false,
+        }
+    }
+
+    pub fn push(&mut self, s: &str) {
+        if !self.saw_text && !s.trim().is_empty() {
+            self.saw_text = true;
+        }
+        self.buf.push_str(s);
+        if self.buf.len() >= self.size {
+            self.emit(false);
+        }
+    }
+
+    /// Emits what is left; returns whether any text was seen.
+    pub fn finish(mut self) -> bool {
+        if !self.buf.is_empty() {
+            self.emit(true);
+        }
+        self.saw_text
+    }
+
+    fn emit(&mut self, last: bool) {
+        let len = self.buf.len();
+        let (cut, keep_from) = if last {
+            (len, len)
+        } else {
+            (floor_char(&self.buf, len - self.overlap / 2), floor_char(&self.buf, len - self.overlap))
+        };
+        self.v.text(TextPart {
+            text: &self.buf,
+            location: Location::Line { line: self.line, byte: self.byte },
+            context: None,
+            report: self.report_from.min(cut)..cut,
+        });
+        self.line += memchr::memchr_iter(b'\n', &self.buf.as_bytes()[..keep_from]).count() as u64;
+        self.byte += keep_from as u64;
+        self.report_from = cut - keep_from;
+        self.buf.drain(..keep_from);
+    }
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Streams plain text (any encoding) to the visitor.
+pub(crate) fn stream_text(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Outcome {
+    let mut step = String::new();
+    let mut source = match Source::open(r, &mut step) {
+        Ok(Some(s)) => s,
+        Ok(None) => return Outcome::Skipped("binary".into()),
+        Err(e) => return Outcome::Error(e),
+    };
+    let mut chunker = Chunker::new(&ctx.cfg, v);
+    loop {
+        chunker.push(&step);
+        step.clear();
+        if let Err(e) = ctx.check() {
+            return Outcome::Error(e);
+        }
+        match source.fill(&mut step) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Outcome::Error(e),
+        }
+    }
+    let notes = if chunker.finish() { vec![] } else { vec!["no-text".into()] };
+    Outcome::Ok { notes }
+}
+
+/// Longest header name kept as context, in bytes.
+const MAX_HEADER: usize = 256;
+/// Most columns whose header names are kept.
+const MAX_COLUMNS: usize = 16_384;
+
+/// Streams CSV (`delimiter` `,`) or TSV (`\t`), one part per non-empty cell.
+pub(crate) fn stream_csv(ctx: &Ctx, r: &mut dyn Read, delimiter: u8, v: &mut dyn Visitor) -> Outcome {
+    let mut input = String::new();
+    match Source::open(r, &mut input) {
+        Ok(Some(source)) => outcome(csv_fields(ctx, source, input, delimiter, v)),
+        Ok(None) => Outcome::Skipped("binary".into()),
+        Err(e) => Outcome::Error(e),
+    }
+}
+
+fn csv_fields(ctx: &Ctx, mut source: Source, mut input: String, delimiter: u8, v: &mut dyn Visitor) -> Res<Vec<String>> {
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let max_field = ctx.cfg.chunk_size.max(1024);
+    let mut field = vec![0u8; 4096];
+    let mut flen = 0usize;
+    let mut pos = 0usize;
+    let mut eof = false;
+    let mut headers: Vec<String> = Vec::new();
+    let mut row = 0u64;
+    let mut col = 0usize;
+    let mut line = 1u64;
+    let mut record_line = 1u64;
+    let mut record_byte = 0u64;
+    let mut consumed = 0u64;
+    let mut saw_text = false;
+    loop {
+        if pos == input.len() && !eof {
+            input.clear();
+            pos = 0;
+            ctx.check()?;
+            eof = !source.fill(&mut input)?;
+        }
+        let bytes = &input.as_bytes()[pos..];
+        let (result, nin, nout) = reader.read_field(bytes, &mut field[flen..]);
+        line += memchr::memchr_iter(b'\n', &bytes[..nin]).count() as u64;
+        pos += nin;
+        consumed += nin as u64;
+        flen += nout;
+        let mut cell = |text: &[u8], col: usize, saw_text: &mut bool| {
+            let text = String::from_utf8_lossy(text);
+            let trimmed = text.trim();
+            if trimmed.is_empty() {
+                return;
+            }
+            *saw_text = true;
+            let context = if row == 0 { None } else { headers.get(col).map(String::as_str) };
+            v.text(TextPart {
+                text: &text,
+                location: Location::Line { line: record_line, byte: record_byte },
+                context,
+                report: 0..text.len(),
+            });
+            if row == 0 && headers.len() < MAX_COLUMNS && col == headers.len() {
+                headers.push(trimmed[..floor_char(trimmed, trimmed.len().min(MAX_HEADER))].to_owned());
+            }
+        };
+        match result {
+            csv_core::ReadFieldResult::InputEmpty => {
+                if eof && pos == input.len() && nin == 0 && nout == 0 {
+                    // csv-core needs an empty read to see the end.
+                    let (result, _, nout) = reader.read_field(&[], &mut field[flen..]);
+                    flen += nout;
+                    if let csv_core::ReadFieldResult::Field { .. } = result {
+                        cell(&field[..flen], col, &mut saw_text);
+                    }
+                    break;
+                }
+            }
+            csv_core::ReadFieldResult::OutputFull => {
+                if field.len() < max_field {
+                    field.resize(field.len() * 2, 0);
+                } else {
+                    // A giant field: hand it on in pieces.
+                    cell(&field[..flen], col, &mut saw_text);
+                    flen = 0;
+                }
+            }
+            csv_core::ReadFieldResult::Field { record_end } => {
+                cell(&field[..flen], col, &mut saw_text);
+                flen = 0;
+                col += 1;
+                if record_end {
+                    row += 1;
+                    col = 0;
+                    record_line = line;
+                    record_byte = consumed;
+                }
+            }
+            csv_core::ReadFieldResult::End => break,
+        }
+    }
+    Ok(if saw_text { vec![] } else { vec!["no-text".into()] })
+}

@@ -1,0 +1,279 @@
+//! Runs one extraction on a helper thread and relays its text to the caller.
+//!
+//! Parsers of hostile input can loop, recurse deeply or panic. Each top-level
+//! file is therefore parsed on its own thread with a 64 MiB stack, and the
+//! caller's thread waits for its events with a deadline. The visitor stays on
+//! the caller's thread (it need not be `Send`): the helper sends owned events
+//! through a small bounded channel, so memory stays bounded and text reaches
+//! the detector while parsing goes on. When the deadline passes, the caller
+//! closes every open contained document with `Error(Timeout)`, raises the
+//! cancel flag (checked by the helper between pages, members and chunks) and
+//! abandons the thread.
+//!
+//! Panics: a process-wide panic hook is installed once. It stays silent for
+//! panics raised inside [`guard`] (their message and location become
+//! `ExtractError::Panic`) and hands every other panic to the previous hook.
+
+use super::dispatch::{self, Ctx};
+use super::{archive, sniff};
+use super::{ExtractConfig, ExtractError, FileResult, Location, Outcome, TextPart, Visitor};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
+use std::cell::{Cell, RefCell};
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
+use std::time::Instant;
+
+/// Stack of the helper thread: deep but legal nesting in PDFs and XML must
+/// not overflow (an overflow aborts the whole process).
+const STACK_SIZE: usize = 64 << 20;
+/// Events per batch sent to the caller's thread.
+const BATCH_EVENTS: usize = 256;
+/// Text bytes per batch sent to the caller's thread.
+const BATCH_BYTES: usize = 256 << 10;
+/// Batches in flight; with `BATCH_BYTES` this bounds relay memory (~4 MiB).
+const CHANNEL_CAP: usize = 16;
+
+enum Event {
+    Text { text: String, location: Location, context: Option<String>, report: Range<usize> },
+    Enter(String),
+    Leave(Outcome),
+    Done(FileResult),
+}
+
+/// The helper thread's visitor: batches owned events for the caller.
+struct ChannelVisitor {
+    tx: Sender<Vec<Event>>,
+    batch: Vec<Event>,
+    batch_bytes: usize,
+    cancel: Arc<AtomicBool>,
+}
+
+impl ChannelVisitor {
+    fn push(&mut self, event: Event, bytes: usize) {
+        if self.cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        self.batch.push(event);
+        self.batch_bytes += bytes;
+        if self.batch.len() >= BATCH_EVENTS || self.batch_bytes >= BATCH_BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        self.batch_bytes = 0;
+        let batch = std::mem::take(&mut self.batch);
+        if self.tx.send(batch).is_err() {
+            // The caller gave up (deadline): stop producing.
+            self.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Visitor for ChannelVisitor {
+    fn text(&mut self, part: TextPart<'_>) {
+        let event = Event::Text {
+            text: part.text.to_owned(),
+            location: part.location,
+            context: part.context.map(str::to_owned),
+            report: part.report,
+        };
+        self.push(event, part.text.len());
+    }
+    fn enter(&mut self, name: &str) {
+        self.push(Event::Enter(name.to_owned()), name.len());
+    }
+    fn leave(&mut self, outcome: Outcome) {
+        self.push(Event::Leave(outcome), 0);
+    }
+}
+
+/// See [`super::extract_file`].
+pub(super) fn extract_file(path: &Path, cfg: &ExtractConfig, visitor: &mut dyn Visitor) -> FileResult {
+    let path = path.to_path_buf();
+    run(cfg, visitor, move |ctx, v| file_job(&path, ctx, v))
+}
+
+/// See [`super::extract_bytes`].
+pub(super) fn extract_bytes(name: &str, bytes: &[u8], cfg: &ExtractConfig, visitor: &mut dyn Visitor) -> Outcome {
+    let name = name.to_owned();
+    let bytes = bytes.to_vec();
+    let len = bytes.len() as u64;
+    run(cfg, visitor, move |ctx, v| FileResult {
+        outcome: dispatch::extract_top(ctx, &name, &mut bytes.as_slice(), Some(len), v),
+        content_hash: None,
+        bytes_read: len,
+    })
+    .outcome
+}
+
+fn failed(e: ExtractError) -> FileResult {
+    FileResult { outcome: Outcome::Error(e), content_hash: None, bytes_read: 0 }
+}
+
+/// Runs `job` on a helper thread and relays its events to `visitor` until it
+/// finishes or the deadline passes.
+fn run<F>(cfg: &ExtractConfig, visitor: &mut dyn Visitor, job: F) -> FileResult
+where
+    F: FnOnce(&Ctx, &mut dyn Visitor) -> FileResult + Send + 'static,
+{
+    let deadline = Instant::now() + cfg.budgets.timeout;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = bounded::<Vec<Event>>(CHANNEL_CAP);
+    let ctx_cfg = cfg.clone();
+    let ctx_cancel = cancel.clone();
+    let spawned = std::thread::Builder::new()
+        .name("kbscan-extract".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || {
+            let ctx = Ctx::new(ctx_cfg, deadline, ctx_cancel.clone());
+            let mut v = ChannelVisitor { tx, batch: Vec::new(), batch_bytes: 0, cancel: ctx_cancel };
+            let result = guard(|| job(&ctx, &mut v)).unwrap_or_else(failed);
+            v.batch.push(Event::Done(result));
+            v.flush();
+        });
+    if let Err(e) = spawned {
+        return failed(ExtractError::Io(format!("cannot start extraction thread: {e}")));
+    }
+    relay(&rx, deadline, &cancel, visitor)
+}
+
+/// Forwards events to the real visitor, keeping `enter`/`leave` balanced
+/// whatever happens to the helper.
+fn relay(rx: &Receiver<Vec<Event>>, deadline: Instant, cancel: &AtomicBool, visitor: &mut dyn Visitor) -> FileResult {
+    let mut open = 0usize;
+    let end = loop {
+        let batch = match rx.recv_deadline(deadline) {
+            Ok(batch) => batch,
+            Err(RecvTimeoutError::Timeout) => break failed(ExtractError::Timeout),
+            Err(RecvTimeoutError::Disconnected) => {
+                break failed(ExtractError::Panic("extraction thread ended without a result".into()))
+            }
+        };
+        let mut done = None;
+        for event in batch {
+            match event {
+                Event::Text { text, location, context, report } => {
+                    visitor.text(TextPart { text: &text, location, context: context.as_deref(), report })
+                }
+                Event::Enter(name) => {
+                    open += 1;
+                    visitor.enter(&name);
+                }
+                Event::Leave(outcome) => {
+                    open = open.saturating_sub(1);
+                    visitor.leave(outcome);
+                }
+                Event::Done(result) => done = Some(result),
+            }
+        }
+        if let Some(result) = done {
+            break result;
+        }
+    };
+    cancel.store(true, Ordering::Relaxed);
+    let reason = match &end.outcome {
+        Outcome::Error(e) => e.clone(),
+        _ => ExtractError::Panic("contained document left open".into()),
+    };
+    for _ in 0..open {
+        visitor.leave(Outcome::Error(reason.clone()));
+    }
+    end
+}
+
+/// Hashes raw bytes as they are read, so the file is read once.
+struct HashingReader<R> {
+    inner: R,
+    hasher: blake3::Hasher,
+    count: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+fn file_job(path: &Path, ctx: &Ctx, v: &mut dyn Visitor) -> FileResult {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return failed(ExtractError::Io(e.to_string())),
+    };
+    let size = file.metadata().ok().map(|m| m.len());
+    let name = path.to_string_lossy();
+    let mut hr = HashingReader { inner: io::BufReader::with_capacity(1 << 16, file), hasher: blake3::Hasher::new(), count: 0 };
+    let outcome = if size.is_some_and(|s| s > ctx.cfg.max_in_memory) && sniff::file_is_zip(path) {
+        // A zip too large for memory: hash it in one pass, then read it
+        // through the file system, which the zip format needs (it seeks).
+        if let Err(e) = io::copy(&mut hr, &mut io::sink()) {
+            return FileResult { outcome: Outcome::Error(ExtractError::Io(e.to_string())), content_hash: None, bytes_read: hr.count };
+        }
+        archive::zip_path(ctx, path, v)
+    } else {
+        dispatch::extract_top(ctx, &name, &mut hr, size, v)
+    };
+    if ctx.cancelled() {
+        return FileResult { outcome, content_hash: None, bytes_read: hr.count };
+    }
+    // Whatever the parser left unread still belongs to the hash.
+    let content_hash = match io::copy(&mut hr, &mut io::sink()) {
+        Ok(_) => Some(hr.hasher.finalize().to_hex().to_string()),
+        Err(_) => None,
+    };
+    FileResult { outcome, content_hash, bytes_read: hr.count }
+}
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn install_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if QUIET.with(Cell::get) {
+                let msg = if let Some(s) = info.payload().downcast_ref::<&str>() {
+                    (*s).to_owned()
+                } else if let Some(s) = info.payload().downcast_ref::<String>() {
+                    s.clone()
+                } else {
+                    "unknown panic".to_owned()
+                };
+                let msg = match info.location() {
+                    Some(l) => format!("{msg} at {}:{}", l.file(), l.line()),
+                    None => msg,
+                };
+                LAST_PANIC.with(|p| *p.borrow_mut() = Some(msg));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`, turning a panic into `ExtractError::Panic("<msg> at <file:line>")`
+/// without printing it.
+pub(crate) fn guard<T>(f: impl FnOnce() -> T) -> Result<T, ExtractError> {
+    install_hook();
+    let was_quiet = QUIET.with(|q| q.replace(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was_quiet));
+    result.map_err(|_| {
+        let msg = LAST_PANIC.with(|p| p.borrow_mut().take());
+        ExtractError::Panic(msg.unwrap_or_else(|| "unknown panic".into()))
+    })
+}
