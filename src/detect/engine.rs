@@ -1,0 +1,698 @@
+//! The scanning engine: prefilter, confirm, validate, score, deduplicate.
+//!
+//! Candidates come from three cheap anchors instead of running every regex
+//! over every byte (`research/performance.md`):
+//! - one case-sensitive Aho-Corasick automaton over all rules' keywords, run
+//!   on an ASCII-lowercased copy of the text (a case-insensitive automaton
+//!   loses its SIMD prefilter);
+//! - `memchr` for `@` (email addresses);
+//! - a hand-written digit-run tokenizer for numeric PII.
+//!
+//! Each hit opens a window (the rule's `window` bytes before and after);
+//! overlapping windows of one rule merge, and the rule's ASCII-only byte regex
+//! runs on the merged window only. Context words are looked up only around
+//! confirmed matches.
+
+use super::mask::{self, Mask};
+use super::rules::{Anchor, Rule, RuleSet};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use anyhow::{Context, Result};
+use std::collections::HashMap;
+use std::fmt;
+
+/// One sensitive value found in a text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Detection {
+    /// Index into [`Detector::rules`].
+    pub rule: usize,
+    /// Byte offset of the value's first byte (a char boundary).
+    pub start: usize,
+    /// Byte offset one past the value (a char boundary).
+    pub end: usize,
+    /// Base confidence adjusted by context, in `0..=1`.
+    pub confidence: f32,
+}
+
+/// A rule whose examples do not behave as declared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleTestFailure {
+    /// The rule's id.
+    pub rule: String,
+    /// What went wrong, naming the example by index with a masked preview.
+    pub problem: String,
+}
+
+impl fmt::Display for RuleTestFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.rule, self.problem)
+    }
+}
+
+/// Per-thread working memory, reused across `scan` calls so scanning does not
+/// allocate per text.
+#[derive(Default)]
+pub struct Scratch {
+    /// The text, ASCII-lowercased (same byte offsets).
+    lower: Vec<u8>,
+    /// Per rule: the candidate window being accumulated.
+    pending: Vec<Option<(usize, usize)>>,
+    state: State,
+}
+
+/// The parts of [`Scratch`] that confirmation writes to.
+#[derive(Default)]
+struct State {
+    /// Normalised caller context (column header), padded with spaces.
+    header: Vec<u8>,
+    /// Per rule: whether the header holds a hotword (0 unknown, 1 no, 2 yes),
+    /// then the same for negative hotwords.
+    header_hot: Vec<u8>,
+    header_cold: Vec<u8>,
+    found: Vec<Detection>,
+}
+
+impl Scratch {
+    /// Empty scratch space; it grows to fit the largest text scanned.
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+/// The compiled detector: built once, shared by all threads.
+pub struct Detector {
+    rules: Vec<Rule>,
+    version: String,
+    thresholds: Vec<f32>,
+    /// Dense category id per rule, for deduplication.
+    category_of: Vec<u32>,
+    keywords: Option<AhoCorasick>,
+    /// Per keyword pattern: the rules it anchors.
+    keyword_rules: Vec<Vec<usize>>,
+    at_rules: Vec<usize>,
+    /// `(rule, min_digits)`.
+    digit_rules: Vec<(usize, usize)>,
+}
+
+/// Separators allowed inside a run of digits (`4556 7375`, `555-0132`,
+/// `15.03.1980`, `(030) 1234`).
+fn is_digit_sep(b: u8) -> bool {
+    matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')')
+}
+
+impl Detector {
+    /// Builds the prefilter over `rules`. `min_confidence` overrides every
+    /// rule's own threshold (the CLI's `--min-confidence`).
+    pub fn new(rules: RuleSet, min_confidence: Option<f32>) -> Result<Detector> {
+        let version = rules.version();
+        let rules = rules.rules;
+        let mut keyword_ids: HashMap<String, usize> = HashMap::new();
+        let mut keyword_list: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut at_rules = Vec::new();
+        let mut digit_rules = Vec::new();
+        let mut categories: HashMap<&str, u32> = HashMap::new();
+        let mut category_of = Vec::with_capacity(rules.len());
+        for (i, r) in rules.iter().enumerate() {
+            let next = categories.len() as u32;
+            category_of.push(*categories.entry(r.category.as_str()).or_insert(next));
+            match r.anchor {
+                Anchor::Keywords => {
+                    for k in &r.keywords {
+                        let id = *keyword_ids.entry(k.clone()).or_insert_with(|| {
+                            keyword_list.push(k.clone());
+                            keyword_rules.push(Vec::new());
+                            keyword_list.len() - 1
+                        });
+                        if !keyword_rules[id].contains(&i) {
+                            keyword_rules[id].push(i);
+                        }
+                    }
+                }
+                Anchor::At => at_rules.push(i),
+                Anchor::Digits(n) => digit_rules.push((i, n)),
+            }
+        }
+        let keywords = if keyword_list.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(&keyword_list)
+                    .context("Failed to build the keyword automaton")?,
+            )
+        };
+        let thresholds = rules
+            .iter()
+            .map(|r| min_confidence.unwrap_or(r.min_confidence))
+            .collect();
+        Ok(Detector {
+            rules,
+            version,
+            thresholds,
+            category_of,
+            keywords,
+            keyword_rules,
+            at_rules,
+            digit_rules,
+        })
+    }
+
+    /// The rules, indexed by [`Detection::rule`].
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The version of the rule set this detector was built from.
+    pub fn rules_version(&self) -> &str {
+        &self.version
+    }
+
+    /// Appends the detections in `text` to `out`, ordered by start offset.
+    ///
+    /// `context`: text that describes `text` but is not part of it (a
+    /// CSV/XLSX column header such as "ssn", "credit_score", "DOB"): it
+    /// counts as hotword context for every match in `text`.
+    pub fn scan(
+        &self,
+        text: &str,
+        context: Option<&str>,
+        scratch: &mut Scratch,
+        out: &mut Vec<Detection>,
+    ) {
+        self.scan_raw(text, context, scratch);
+        let found = &mut scratch.state.found;
+        // Same category, overlapping spans: keep the most confident.
+        found.sort_by(|a, b| {
+            (self.category_of[a.rule], a.start, b.end)
+                .cmp(&(self.category_of[b.rule], b.start, a.end))
+        });
+        let first = out.len();
+        let mut i = 0;
+        while i < found.len() {
+            let cat = self.category_of[found[i].rule];
+            let mut best = found[i];
+            let mut end = best.end;
+            let mut j = i + 1;
+            while j < found.len() && self.category_of[found[j].rule] == cat && found[j].start < end {
+                end = end.max(found[j].end);
+                if found[j].confidence > best.confidence {
+                    best = found[j];
+                }
+                j += 1;
+            }
+            out.push(best);
+            i = j;
+        }
+        out[first..].sort_by_key(|d| (d.start, d.end, d.rule));
+    }
+
+    /// All detections before deduplication, into `scratch.state.found`.
+    fn scan_raw(&self, text: &str, context: Option<&str>, scratch: &mut Scratch) {
+        let n = self.rules.len();
+        let Scratch {
+            lower,
+            pending,
+            state,
+        } = scratch;
+        lower.clear();
+        lower.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+        let lower = &lower[..];
+        state.found.clear();
+        state.header.clear();
+        if let Some(c) = context {
+            state.header.push(b' ');
+            state.header.extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
+                b'_' | b'-' | b'.' => b' ',
+                b => b,
+            }));
+            state.header.push(b' ');
+        }
+        state.header_hot.clear();
+        state.header_hot.resize(n, 0);
+        state.header_cold.clear();
+        state.header_cold.resize(n, 0);
+        pending.clear();
+        pending.resize(n, None);
+
+        let mut push = |rule: usize, s: usize, e: usize| {
+            let [before, after] = self.rules[rule].window;
+            let (ws, we) = (s.saturating_sub(before), (e + after).min(text.len()));
+            match &mut pending[rule] {
+                Some((ps, pe)) if ws <= *pe => {
+                    *ps = (*ps).min(ws);
+                    *pe = (*pe).max(we);
+                }
+                slot => {
+                    if let Some((ps, pe)) = slot.replace((ws, we)) {
+                        self.confirm(rule, text, lower, state, ps, pe);
+                    }
+                }
+            }
+        };
+
+        if let Some(ac) = &self.keywords {
+            for m in ac.find_overlapping_iter(lower) {
+                for &r in &self.keyword_rules[m.pattern().as_usize()] {
+                    push(r, m.start(), m.end());
+                }
+            }
+        }
+        if !self.at_rules.is_empty() {
+            for at in memchr::memchr_iter(b'@', text.as_bytes()) {
+                for &r in &self.at_rules {
+                    push(r, at, at + 1);
+                }
+            }
+        }
+        if !self.digit_rules.is_empty() {
+            let min = self.digit_rules.iter().map(|&(_, d)| d).min().unwrap_or(1);
+            for (s, e, count) in digit_runs(text.as_bytes()) {
+                if count < min {
+                    continue;
+                }
+                for &(r, need) in &self.digit_rules {
+                    if count >= need {
+                        push(r, s, e);
+                    }
+                }
+            }
+        }
+        for (rule, slot) in pending.iter_mut().enumerate() {
+            if let Some((s, e)) = slot.take() {
+                self.confirm(rule, text, lower, state, s, e);
+            }
+        }
+    }
+
+    /// Runs rule `r`'s regex over `text[ws..we]` and records what passes.
+    fn confirm(
+        &self,
+        r: usize,
+        text: &str,
+        lower: &[u8],
+        state: &mut State,
+        ws: usize,
+        we: usize,
+    ) {
+        let rule = &self.rules[r];
+        let bytes = text.as_bytes();
+        let mut pos = ws;
+        while pos <= we {
+            let mut hay = &bytes[..we];
+            let Some(mut m) = rule.regex.find_at(hay, pos) else {
+                break;
+            };
+            // The window may have cut the match short: retry on the full text.
+            if m.end() == we && we < bytes.len() {
+                hay = bytes;
+                match rule.regex.find_at(hay, m.start()) {
+                    Some(m2) => m = m2,
+                    None => break,
+                }
+            }
+            pos = if m.end() > m.start() { m.end() } else { m.end() + 1 };
+            let (mut vs, mut ve) = (m.start(), m.end());
+            let mut checked = None;
+            if rule.value_group.is_some() || rule.secret_group.is_some() {
+                let Some(caps) = rule.regex.captures_at(hay, m.start()) else {
+                    continue;
+                };
+                if let Some(g) = rule.value_group {
+                    match caps.get(g) {
+                        Some(v) => (vs, ve) = (v.start(), v.end()),
+                        None => continue,
+                    }
+                }
+                if let Some(g) = rule.secret_group {
+                    match caps.get(g) {
+                        Some(v) => checked = Some((v.start(), v.end())),
+                        None => continue,
+                    }
+                }
+            }
+            (vs, ve) = snap(text, vs, ve);
+            if vs == ve {
+                continue;
+            }
+            let (cs, ce) = match checked {
+                Some((s, e)) => snap(text, s, e),
+                None => (vs, ve),
+            };
+            let value = &text[cs..ce];
+            if rule.allowed(value) || !rule.validators.iter().all(|v| v.check(value)) {
+                continue;
+            }
+            let (ms, me) = (m.start(), m.end());
+            let hot = rule.context.as_ref().is_some_and(|h| {
+                self.header_has(r, state, true)
+                    || h.found(lower, ms.saturating_sub(h.window), (me + h.window).min(text.len()))
+            });
+            if rule.requires_context && !hot {
+                continue;
+            }
+            let cold = rule.negative_context.as_ref().is_some_and(|h| {
+                self.header_has(r, state, false)
+                    || h.found(lower, ms.saturating_sub(h.window), (me + h.window).min(text.len()))
+            });
+            let mut confidence = rule.confidence;
+            if hot {
+                confidence += rule.context.as_ref().map_or(0.0, |h| h.weight);
+            }
+            if cold {
+                confidence -= rule.negative_context.as_ref().map_or(0.0, |h| h.weight);
+            }
+            let confidence = confidence.clamp(0.0, 1.0);
+            if confidence + 1e-6 < self.thresholds[r] {
+                continue;
+            }
+            state.found.push(Detection {
+                rule: r,
+                start: vs,
+                end: ve,
+                confidence,
+            });
+        }
+    }
+
+    /// Whether the caller's context (column header) holds one of rule `r`'s
+    /// hotwords (`positive`) or negative hotwords; computed once per scan.
+    fn header_has(&self, r: usize, state: &mut State, positive: bool) -> bool {
+        if state.header.is_empty() {
+            return false;
+        }
+        let rule = &self.rules[r];
+        let (cache, words) = if positive {
+            (&mut state.header_hot, &rule.context)
+        } else {
+            (&mut state.header_cold, &rule.negative_context)
+        };
+        if cache[r] == 0 {
+            let hit = words
+                .as_ref()
+                .is_some_and(|h| h.found(&state.header, 0, state.header.len()));
+            cache[r] = if hit { 2 } else { 1 };
+        }
+        cache[r] == 2
+    }
+
+    /// The masked form of a detection, safe to store and print.
+    pub fn snippet(&self, d: &Detection, text: &str) -> String {
+        let Some(rule) = self.rules.get(d.rule) else {
+            return String::new();
+        };
+        let (s, e) = (d.start.min(text.len()), d.end.min(text.len()));
+        if !text.is_char_boundary(s) || !text.is_char_boundary(e) || s >= e {
+            return String::new();
+        }
+        match rule.mask {
+            Mask::Phrase => mask::phrase(text, s, e),
+            m => m.apply(&text[s..e]),
+        }
+    }
+
+    /// Runs every rule's examples and negative examples; an empty result
+    /// means every rule behaves as documented.
+    pub fn self_test(&self) -> Vec<RuleTestFailure> {
+        let mut failures = Vec::new();
+        let mut scratch = Scratch::new();
+        let preview = |t: &str| {
+            let p: String = mask::mask_tokens(t).chars().take(60).collect();
+            format!("{p:?}")
+        };
+        for (i, rule) in self.rules.iter().enumerate() {
+            let fail = |problem: String| RuleTestFailure {
+                rule: rule.id.clone(),
+                problem,
+            };
+            if rule.examples.is_empty() {
+                failures.push(fail("has no examples".into()));
+            }
+            if rule.negative_examples.is_empty() {
+                failures.push(fail("has no negative examples".into()));
+            }
+            for (n, ex) in rule.examples.iter().enumerate() {
+                self.scan_raw(ex, None, &mut scratch);
+                if !scratch.state.found.iter().any(|d| d.rule == i) {
+                    failures.push(fail(format!(
+                        "examples[{n}] {} is not detected",
+                        preview(ex)
+                    )));
+                }
+            }
+            for (n, ex) in rule.negative_examples.iter().enumerate() {
+                self.scan_raw(ex, None, &mut scratch);
+                if scratch.state.found.iter().any(|d| d.rule == i) {
+                    failures.push(fail(format!(
+                        "negative_examples[{n}] {} is detected",
+                        preview(ex)
+                    )));
+                }
+            }
+        }
+        failures
+    }
+
+    /// One regex per rule approximating what it matches, for comparisons
+    /// with plain regex tools (`rg -f patterns.txt`).
+    pub fn export_patterns(&self) -> Vec<(String, String)> {
+        self.rules
+            .iter()
+            .map(|r| (r.id.clone(), r.pattern().to_string()))
+            .collect()
+    }
+}
+
+/// Shrinks `start..end` to the nearest enclosing char boundaries (byte
+/// regexes may stop inside a multi-byte character).
+fn snap(text: &str, mut start: usize, mut end: usize) -> (usize, usize) {
+    while start < end && !text.is_char_boundary(start) {
+        start += 1;
+    }
+    while end > start && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (start, end)
+}
+
+/// Runs of digits joined by at most two separator bytes: `(start, end,
+/// digit count)`. `4556 7375 8689 9855`, `(030) 1234-567` and `1980-03-15`
+/// are one run each.
+fn digit_runs(b: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() && !b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i >= b.len() {
+            return None;
+        }
+        let start = i;
+        let mut count = 0;
+        loop {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+                count += 1;
+            }
+            let end = i;
+            let mut j = i;
+            while j < b.len() && j - end < 2 && is_digit_sep(b[j]) {
+                j += 1;
+            }
+            if j > end && j < b.len() && b[j].is_ascii_digit() {
+                i = j;
+            } else {
+                return Some((start, end, count));
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detector(toml: &str) -> Detector {
+        let set = RuleSet::from_sources(vec![("t.toml".into(), toml.into())]).unwrap();
+        Detector::new(set, None).unwrap()
+    }
+
+    fn scan(d: &Detector, text: &str, ctx: Option<&str>) -> Vec<Detection> {
+        let mut out = Vec::new();
+        d.scan(text, ctx, &mut Scratch::new(), &mut out);
+        out
+    }
+
+    const CARD: &str = r#"
+[[rule]]
+id = "pii.card"
+name = "Card"
+category = "pii.payment_card"
+description = "card"
+anchor = "digits"
+min_digits = 13
+pattern = '\b(?:\d[ -]?){12,18}\d\b'
+validator = "card"
+confidence = 0.4
+min_confidence = 0.5
+context = { words = ["card", "visa"], window = 40, boost = 0.3 }
+negative_context = { words = ["order", "invoice"], window = 30, penalty = 0.3 }
+allow = ["4556 7375 8689 9855"]
+examples = ["card 4916 1234 5678 9010"]
+negative_examples = ["order 4916 1234 5678 9010"]
+
+[[rule]]
+id = "pii.ssn.bare"
+name = "SSN"
+category = "pii.national_id"
+description = "ssn"
+anchor = "digits"
+min_digits = 9
+pattern = '\b\d{9}\b'
+validator = "ssn"
+requires_context = true
+context = { words = ["ssn", "social security"] }
+examples = ["SSN 536228765"]
+negative_examples = ["ref 536228765"]
+"#;
+
+    #[test]
+    fn context_boost_and_negative_context() {
+        let d = detector(CARD);
+        // 0.4 alone is under the 0.5 threshold; "card" lifts it to 0.7.
+        assert!(scan(&d, "num 4916 1234 5678 9010 here", None).is_empty());
+        let text = "Visa card: 4916 1234 5678 9010";
+        let hits = scan(&d, text, None);
+        assert_eq!(hits.len(), 1);
+        assert!((hits[0].confidence - 0.7).abs() < 1e-6);
+        assert_eq!(&text[hits[0].start..hits[0].end], "4916 1234 5678 9010");
+        // "order" nearby costs 0.3: 0.7 - 0.3 = 0.4 < 0.5.
+        assert!(scan(&d, "order card 4916 1234 5678 9010", None).is_empty());
+    }
+
+    #[test]
+    fn allow_list_and_validators() {
+        let d = detector(CARD);
+        assert!(scan(&d, "card 4556737586899855", None).is_empty()); // allowed
+        assert!(scan(&d, "card 4242 4242 4242 4242", None).is_empty()); // test card
+        assert!(scan(&d, "card 4916 1234 5678 9011", None).is_empty()); // Luhn
+    }
+
+    #[test]
+    fn column_header_is_context() {
+        let d = detector(CARD);
+        assert!(scan(&d, "536228765", None).is_empty());
+        let hits = scan(&d, "536228765", Some("SSN"));
+        assert_eq!(hits.len(), 1);
+        assert_eq!(d.rules()[hits[0].rule].id, "pii.ssn.bare");
+        assert_eq!(scan(&d, "536228765", Some("customer_ssn")).len(), 1);
+        assert!(scan(&d, "536228765", Some("lessons")).is_empty());
+        // The header also boosts: a bare card under a "card_number" column.
+        assert_eq!(scan(&d, "4916123456789010", Some("card_number")).len(), 1);
+    }
+
+    #[test]
+    fn many_candidates_in_one_chunk() {
+        let d = detector(CARD);
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!("row {i}, 2024-01-{:02}, qty 12 34 56, ", i % 28 + 1));
+            if i % 100 == 0 {
+                text.push_str("card 4916 1234 5678 9010; ");
+            }
+        }
+        let hits = scan(&d, &text, None);
+        assert_eq!(hits.len(), 20);
+        assert!(hits.windows(2).all(|w| w[0].start < w[1].start));
+        for h in &hits {
+            assert_eq!(&text[h.start..h.end], "4916 1234 5678 9010");
+        }
+    }
+
+    #[test]
+    fn same_category_overlaps_are_deduplicated() {
+        let toml = format!(
+            "{CARD}\n{}",
+            r#"
+[[rule]]
+id = "pii.card.labelled"
+name = "Card labelled"
+category = "pii.payment_card"
+description = "card"
+keywords = ["card"]
+pattern = 'card (?P<value>[\d ]{13,23}\d)'
+validator = "card"
+confidence = 0.9
+examples = ["card 4916 1234 5678 9010"]
+negative_examples = ["card 4916 1234 5678 9011"]
+"#
+        );
+        let d = detector(&toml);
+        let hits = scan(&d, "card 4916 1234 5678 9010", None);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(d.rules()[hits[0].rule].id, "pii.card.labelled");
+        // Both rules still pass their own examples (self-test sees all).
+        assert!(d.self_test().is_empty(), "{:?}", d.self_test());
+    }
+
+    #[test]
+    fn self_test_requires_negative_examples() {
+        let d = detector(&CARD.replace(
+            "negative_examples = [\"order 4916 1234 5678 9010\"]",
+            "",
+        ));
+        let failures = d.self_test();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].rule, "pii.card");
+        assert!(failures[0].to_string().contains("no negative examples"));
+    }
+
+    #[test]
+    fn self_test_reports_misbehaving_examples() {
+        let d = detector(&CARD.replace("ref 536228765", "SSN 536-22-8765 / SSN 536228765"));
+        let failures = d.self_test();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(failures[0].problem.starts_with("negative_examples[0]"));
+        // The preview masks the number.
+        assert!(!failures[0].problem.contains("536228765"));
+    }
+
+    #[test]
+    fn spans_stay_on_char_boundaries() {
+        let toml = r#"
+[[rule]]
+id = "secret.password.assign"
+name = "pw"
+category = "secret.password"
+description = "pw"
+keywords = ["password"]
+pattern = 'password=(?P<value>[^\s]{1,9})'
+examples = ["password=abcdefgh"]
+negative_examples = ["pass=abcdefgh"]
+"#;
+        let d = detector(toml);
+        let text = "password=ééééé";
+        for h in scan(&d, text, None) {
+            assert!(text.is_char_boundary(h.start) && text.is_char_boundary(h.end));
+        }
+    }
+
+    #[test]
+    fn digit_runs_group_separators() {
+        let runs: Vec<_> = digit_runs(b"a 4556 7375-8689 x (030) 1234 and 1.2.3 v 7").collect();
+        assert_eq!(runs, [(2, 16, 12), (20, 29, 7), (34, 39, 3), (42, 43, 1)]);
+    }
+
+    #[test]
+    fn scratch_is_reusable_and_detector_is_shareable() {
+        fn assert_sync<T: Send + Sync>() {}
+        assert_sync::<Detector>();
+        let d = detector(CARD);
+        let mut scratch = Scratch::new();
+        let mut out = Vec::new();
+        d.scan("card 4916 1234 5678 9010", None, &mut scratch, &mut out);
+        d.scan("nothing here", None, &mut scratch, &mut out);
+        d.scan("visa 4916 1234 5678 9010", None, &mut scratch, &mut out);
+        assert_eq!(out.len(), 2);
+    }
+}
