@@ -15,7 +15,7 @@ fn scanned_kb() -> Kb {
         "How do I reset my password? Use the link on the login page.\n",
     );
     kb.file("ticket.md", "Reach me at jane.doe@acme-widgets.io.\n");
-    kb.file("blob.bin", [0u8, 1, 2, 3, 0, 159, 146, 150]);
+    kb.file("blob.bin", crate::util::PNG_BYTES);
     kb.scan();
     kb.file("late.md", "Added after the scan.\n");
     kb

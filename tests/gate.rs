@@ -74,7 +74,7 @@ fn denies_files_modified_after_the_scan_but_not_a_mere_touch() {
 #[test]
 fn denies_files_that_could_not_be_read() {
     let kb = Kb::new();
-    kb.file("blob.bin", [0u8, 159, 146, 150, 0, 1, 2, 3]);
+    kb.file("blob.bin", crate::util::PNG_BYTES);
     kb.scan();
     let (code, out) = gate(&kb, "admin", "kb/blob.bin");
     assert_eq!(code, 1);

@@ -181,7 +181,7 @@ fn diff_lists_what_the_last_scan_changed() {
     kb.scan();
     std::fs::write(&a, EMAIL_LINE).unwrap();
     std::fs::write(&b, "Public now.\n").unwrap();
-    kb.file("c.md", [0u8, 1, 2, 0, 159, 146]);
+    kb.file("c.md", crate::util::PNG_BYTES);
     kb.file("d.md", "New page.\n");
     kb.scan();
     let r = kb.run(&["diff", "--json"]);

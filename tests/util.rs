@@ -3,6 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The start of a PNG file: binary by its magic number and its NULs.
+pub const PNG_BYTES: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1f\xf3\xffa";
+
 /// A scratch knowledge base and catalog for one test.
 pub struct Kb {
     pub dir: tempfile::TempDir,

@@ -325,7 +325,22 @@ impl Worker {
     }
 
     fn read(&mut self, ctx: &ScanContext, c: &Candidate) -> WriteOp {
-        let records = self.scan_file(ctx, c);
+        // Extractors isolate third-party parsers; this is the last line of
+        // defence, so that one file's bug is that file's error, not the scan's.
+        let records =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.scan_file(ctx, c)))
+                .unwrap_or_else(|panic| {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown".into());
+                    let mut record = problem_record(&c.path, format!("panic: {why}"));
+                    record.size = Some(c.size);
+                    record.mtime_ns = Some(c.mtime_ns);
+                    record.inode = Some(c.inode);
+                    vec![record]
+                });
         ctx.summary.add(&records);
         WriteOp::Documents(records)
     }
@@ -494,14 +509,17 @@ impl Visitor for Collector<'_> {
     fn text(&mut self, part: TextPart<'_>) {
         let ctx = self.ctx;
         let doc = self.stack.last_mut().expect("an open document");
+        self.detections.clear();
         ctx.detector
             .scan(part.text, part.context, self.scratch, self.detections);
         for d in self.detections.iter() {
             if !part.report.contains(&d.start) {
                 continue;
             }
+            let Some(value) = part.text.as_bytes().get(d.start..d.end) else {
+                continue; // a span outside the text would be a detector bug: never panic on it
+            };
             let rule = &ctx.detector.rules()[d.rule];
-            let value = &part.text.as_bytes()[d.start..d.end];
             let fingerprint = fingerprint(&ctx.fingerprint_key, &doc.path, &rule.id, value);
             let decision = ctx.review.decisions.get(&fingerprint).copied();
             if decision != Some("reject") {
