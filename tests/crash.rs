@@ -91,7 +91,21 @@ fn sigint_finishes_the_current_batch_and_marks_the_scan_partial() {
     let kb = Kb::new();
     email_tree(&kb, 6000);
     let child = spawn_scan(&kb);
-    std::thread::sleep(Duration::from_millis(150));
+    // Interrupt once the scan has written something (the rule pack takes a
+    // moment to compile in a debug build).
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        let written =
+            Connection::open_with_flags(kb.catalog(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .and_then(|c| {
+                    c.query_row("SELECT count(*) FROM documents", [], |r| r.get::<_, i64>(0))
+                })
+                .unwrap_or(0);
+        if written > 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();

@@ -49,6 +49,16 @@ struct ScanContext {
 }
 
 pub fn run(args: ScanArgs) -> Result<i32> {
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second Ctrl-C kills the process the usual way.
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    }
     let rules = match &args.rules {
         Some(dir) => RuleSet::from_dir(dir)
             .with_context(|| format!("failed to load rules from {}", dir.display()))?,
@@ -79,16 +89,6 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         },
         threads * 64,
     )?;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // A second Ctrl-C kills the process the usual way.
-        let _ = ctrlc::set_handler(move || {
-            if stop.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    }
     let ctx = ScanContext {
         detector,
         policy,
