@@ -7,6 +7,7 @@
 //!
 //! `cargo bench --bench extract`; `-- --quick` for a fast look.
 
+#[allow(dead_code)] // shared with the detector bench, which uses every family
 mod common;
 
 use common::{Family, Gen, HEADER};

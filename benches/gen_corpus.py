@@ -297,12 +297,17 @@ def build_pool(make, n):
     return lines, max(1, sum(len(x) + 1 for x in lines) // n)
 
 
-_pool_gen = Gen(SEED - 1)
-POOLS = {
-    "txt": build_pool(_pool_gen.prose_block, 20000),
-    "md": build_pool(_pool_gen.wiki_block, 20000),
-    "csv": build_pool(_pool_gen.csv_row, 20000),
-}
+POOLS = {}
+
+
+def init_pools():
+    """Builds the prose pools once, before worker processes fork (they
+    inherit them)."""
+    if not POOLS:
+        g = Gen(SEED - 1)
+        POOLS["txt"] = build_pool(g.prose_block, 8000)
+        POOLS["md"] = build_pool(g.wiki_block, 8000)
+        POOLS["csv"] = build_pool(g.csv_row, 8000)
 
 
 def file_seed(corpus, index):
@@ -326,6 +331,7 @@ def write_one(task):
 
 
 def run_tasks(tasks):
+    init_pools()
     with Pool(min(2, os.cpu_count() or 1)) as pool:
         return sum(pool.imap_unordered(write_one, tasks, chunksize=64))
 
@@ -358,6 +364,7 @@ def cmd_small(a):
 
 
 def cmd_block(a):
+    init_pools()
     block = Gen(file_seed("block", 0)).document("txt", a.bytes)
     os.makedirs(os.path.dirname(a.file) or ".", exist_ok=True)
     with open(a.file, "wb") as f:
@@ -371,6 +378,7 @@ def cmd_pdf(a):
     from reportlab.pdfgen import canvas
 
     os.makedirs(a.dir, exist_ok=True)
+    init_pools()
     for i in range(a.files):
         g = Gen(file_seed("pdf", i))
         c = canvas.Canvas(os.path.join(a.dir, f"report-{i:04d}.pdf"), pagesize=A4, invariant=1)
@@ -386,24 +394,32 @@ def cmd_pdf(a):
     print(f"pdf: {a.files} files, {a.files * a.pages} pages")
 
 
-def cmd_xlsx(a):
+def write_workbook(task):
     from openpyxl import Workbook
 
+    path, index, rows = task
+    g = Gen(file_seed("xlsx", index))
+    r = g.r
+    wb = Workbook(write_only=True)
+    for s in range(2):
+        ws = wb.create_sheet(f"Export{s + 1}")
+        ws.append(["id", "created", "customer_ref", "product", "amount", "status", "agent", "notes"])
+        for _ in range(rows):
+            notes = g.sensitive() if r.random() < 0.01 else r.choice(POOLS["txt"][0])
+            ws.append([r.randint(1, 10**7), g.number_token(), f"C{r.randint(10**5, 10**6 - 1)}",
+                       r.choice(PRODUCTS), r.randint(1, 999999) / 100, r.choice(["open", "closed"]),
+                       r.choice(FIRST), notes])
+    wb.save(path)
+    return 1
+
+
+def cmd_xlsx(a):
     os.makedirs(a.dir, exist_ok=True)
-    for i in range(a.files):
-        g = Gen(file_seed("xlsx", i))
-        r = g.r
-        wb = Workbook(write_only=True)
-        for s in range(2):
-            ws = wb.create_sheet(f"Export{s + 1}")
-            ws.append(["id", "created", "customer_ref", "product", "amount", "status", "agent", "notes"])
-            for _ in range(a.rows):
-                notes = g.sensitive() if r.random() < 0.01 else r.choice(POOLS["txt"][0])
-                ws.append([r.randint(1, 10**7), g.number_token(), f"C{r.randint(10**5, 10**6 - 1)}",
-                           r.choice(PRODUCTS), r.randint(1, 999999) / 100, r.choice(["open", "closed"]),
-                           r.choice(FIRST), notes])
-        wb.save(os.path.join(a.dir, f"export-{i:04d}.xlsx"))
-    print(f"xlsx: {a.files} files, {a.files * 2 * (a.rows + 1) * 8} cells")
+    init_pools()
+    tasks = [(os.path.join(a.dir, f"export-{i:04d}.xlsx"), i, a.rows) for i in range(a.files)]
+    with Pool(min(2, os.cpu_count() or 1)) as pool:
+        n = sum(pool.imap_unordered(write_workbook, tasks))
+    print(f"xlsx: {n} files, {a.files * 2 * (a.rows + 1) * 8} cells")
 
 
 def cmd_bomb(a):
