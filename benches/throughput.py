@@ -63,6 +63,10 @@ TARGETS = {
 }
 
 
+def human(n):
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
@@ -282,7 +286,14 @@ class Bench:
         with open(paths, "w") as f:
             f.write("\n".join(rows) + "\n")
         g, _ = repeat(self.reps, lambda: run([self.kbscan, "gate", "--catalog", big, "--max-label", "confidential", "-"],
-                                             stdin=paths, ok=(0, 1)))
+                                             stdin=paths, ok=(0, 1), capture=True))
+        verdicts = {}
+        for line in g.stdout.splitlines():
+            parts = line.split("\t")
+            key = parts[0] if parts[0] == "allow" or len(parts) < 3 else f"deny {parts[2].split(':')[0]}"
+            verdicts[key] = verdicts.get(key, 0) + 1
+        self.notes.append(f"Gate verdicts for the {len(rows):,} real paths: "
+                          + ", ".join(f"{k} {v:,}" for k, v in sorted(verdicts.items())) + ".")
         peer, _ = repeat(self.reps, lambda: run([self.py, os.path.join(HERE, "gate_peer.py"), big, "2"], stdin=paths))
         rate, prate = len(rows) / g.secs, len(rows) / peer.secs
         self.row(f"Gate, {len(rows):,} paths from stdin, catalog of {n:,} documents",
@@ -321,10 +332,10 @@ class Bench:
         k = self.scan(self.bigdir, self.catalog("single"), 2)
         self.reps = saved
         r = size / MB / k.secs
-        self.row(f"One {size / 1e9:.1f} GB text file", f"≥ {T['big_file_mbps']:.0f} MB/s",
+        self.row(f"One {human(size)} text file", f"≥ {T['big_file_mbps']:.0f} MB/s",
                  f"{r:,.0f} MB/s ({size / MB / k.cpu:,.0f}/CPU-s)", f"cat: {size / MB / cat.secs:,.0f} MB/s", f"{r / (size / MB / cat.secs):.2f}×",
                  r >= T["big_file_mbps"])
-        self.row(f"Peak RSS, one {size / 1e9:.1f} GB text file", f"≤ {T['big_file_rss_mb']:.0f} MB",
+        self.row(f"Peak RSS, one {human(size)} text file", f"≤ {T['big_file_rss_mb']:.0f} MB",
                  f"{k.rss_mb:,.0f} MB", "—", "—", k.rss_mb <= T["big_file_rss_mb"])
 
     def bombs_(self):
