@@ -26,11 +26,10 @@ rm -f "$out"/catalog.db*
 echo "== $dir, $threads thread(s): functions by self time" >&2
 perf record -q -F 1999 -e cpu-clock -o "$out/perf.data" -- \
   target/release/kbscan scan "$dir" --catalog "$out/catalog.db" --quiet --threads "$threads" > /dev/null
-perf report -i "$out/perf.data" --no-children --sort symbol --stdio 2> /dev/null \
-  | grep -E '^ +[0-9]' | head -40 | sed -E 's/ +$//'
+top() { grep -E '^ +[0-9]' | sed -E 's/ +(- +)*$//' | head -"$1" || true; }
+perf report -i "$out/perf.data" --no-children --sort symbol --stdio 2> /dev/null | top 40
 rm -f "$out"/catalog.db*
 echo "== inclusive time (children), DWARF call graphs" >&2
 perf record -q -F 499 -e cpu-clock --call-graph dwarf,32768 -o "$out/perf-graph.data" -- \
   target/release/kbscan scan "$dir" --catalog "$out/catalog.db" --quiet --threads "$threads" > /dev/null
-perf report -i "$out/perf-graph.data" --children --sort symbol --stdio -g none 2> /dev/null \
-  | grep -E '^ +[0-9]' | head -50 | sed -E 's/ +$//'
+perf report -i "$out/perf-graph.data" --children --sort symbol --stdio -g none 2> /dev/null | top 60
