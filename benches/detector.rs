@@ -26,9 +26,16 @@ fn rule_sources() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).expect("rules/ is readable") {
         let path = entry.expect("rules/ entry").path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         if name.ends_with(".toml") && name != "policy.toml" {
-            out.push((name, std::fs::read_to_string(&path).expect("rule file is UTF-8")));
+            out.push((
+                name,
+                std::fs::read_to_string(&path).expect("rule file is UTF-8"),
+            ));
         }
     }
     out
@@ -40,23 +47,43 @@ fn family_detector(prefix: &str) -> Option<Detector> {
     let mut sources = Vec::new();
     for (name, text) in rule_sources() {
         let mut table: toml::Table = toml::from_str(&text).expect("rule file is TOML");
-        let Some(toml::Value::Array(rules)) = table.remove("rule") else { continue };
+        let Some(toml::Value::Array(rules)) = table.remove("rule") else {
+            continue;
+        };
         let kept: Vec<toml::Value> = rules
             .into_iter()
-            .filter(|r| r.get("category").and_then(|c| c.as_str()).is_some_and(|c| c.starts_with(prefix)))
+            .filter(|r| {
+                r.get("category")
+                    .and_then(|c| c.as_str())
+                    .is_some_and(|c| c.starts_with(prefix))
+            })
             .collect();
         if !kept.is_empty() {
             table.insert("rule".into(), toml::Value::Array(kept));
-            sources.push((name, toml::to_string(&table).expect("rule file re-serializes")));
+            sources.push((
+                name,
+                toml::to_string(&table).expect("rule file re-serializes"),
+            ));
         }
     }
     if sources.is_empty() {
         return None;
     }
-    Some(Detector::new(RuleSet::from_sources(sources).expect("family rules load"), None).expect("detector builds"))
+    Some(
+        Detector::new(
+            RuleSet::from_sources(sources).expect("family rules load"),
+            None,
+        )
+        .expect("detector builds"),
+    )
 }
 
-fn scan_all(detector: &Detector, text: &str, scratch: &mut Scratch, out: &mut Vec<Detection>) -> usize {
+fn scan_all(
+    detector: &Detector,
+    text: &str,
+    scratch: &mut Scratch,
+    out: &mut Vec<Detection>,
+) -> usize {
     out.clear();
     detector.scan(text, None, scratch, out);
     out.len()
@@ -68,7 +95,11 @@ fn families(c: &mut Criterion) {
     let cases = [
         ("pii", &["pii."][..], Family::Pii),
         ("secret", &["secret."][..], Family::Secret),
-        ("credit+internal", &["credit.", "internal."][..], Family::CreditInternal),
+        (
+            "credit+internal",
+            &["credit.", "internal."][..],
+            Family::CreditInternal,
+        ),
     ];
     for (name, prefixes, family) in cases {
         let text = Gen::new(1).text(TEXT_BYTES, family, 0.05);
@@ -88,7 +119,8 @@ fn families(c: &mut Criterion) {
 }
 
 fn whole_pack(c: &mut Criterion) {
-    let detector = Detector::new(RuleSet::builtin().expect("built-in rules"), None).expect("detector builds");
+    let detector =
+        Detector::new(RuleSet::builtin().expect("built-in rules"), None).expect("detector builds");
     let mut group = c.benchmark_group("pack");
     group.throughput(Throughput::Bytes(TEXT_BYTES as u64));
     let texts = [
@@ -101,7 +133,9 @@ fn whole_pack(c: &mut Criterion) {
     for (name, family, share) in texts {
         let text = Gen::new(2).text(TEXT_BYTES, family, share);
         let (mut scratch, mut out) = (Scratch::new(), Vec::new());
-        group.bench_function(name, |b| b.iter(|| scan_all(&detector, black_box(&text), &mut scratch, &mut out)));
+        group.bench_function(name, |b| {
+            b.iter(|| scan_all(&detector, black_box(&text), &mut scratch, &mut out))
+        });
     }
 
     // Spreadsheet-style: many short texts, each with its column header.

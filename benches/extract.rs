@@ -34,7 +34,10 @@ impl Visitor for Count {
 }
 
 fn escape_xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn rows(n: usize) -> Vec<[String; 8]> {
@@ -62,7 +65,10 @@ fn html_input(bytes: usize) -> Vec<u8> {
         if let Some(h) = line.strip_prefix("## ") {
             out.push_str(&format!("<h2 id=\"s\">{}</h2>\n", escape_xml(h)));
         } else if !line.is_empty() {
-            out.push_str(&format!("<p class=\"body\"><span>{}</span></p>\n", escape_xml(line)));
+            out.push_str(&format!(
+                "<p class=\"body\"><span>{}</span></p>\n",
+                escape_xml(line)
+            ));
         }
     }
     out.push_str("</body></html>\n");
@@ -97,7 +103,10 @@ fn xlsx_input(n: usize) -> Vec<u8> {
             if i > 0 && (c == 0 || c == 4) {
                 sheet.push_str(&format!("<c r=\"{r}\"><v>{cell}</v></c>"));
             } else {
-                sheet.push_str(&format!("<c r=\"{r}\" t=\"s\"><v>{}</v></c>", strings.len()));
+                sheet.push_str(&format!(
+                    "<c r=\"{r}\" t=\"s\"><v>{}</v></c>",
+                    strings.len()
+                ));
                 strings.push(escape_xml(cell));
             }
         }
@@ -209,11 +218,15 @@ fn pdf_input(pages: usize) -> Vec<u8> {
             ops.push(Operation::new("T*", vec![]));
         }
         ops.push(Operation::new("ET", vec![]));
-        let content = Content { operations: ops }.encode().expect("content encodes");
+        let content = Content { operations: ops }
+            .encode()
+            .expect("content encodes");
         let content_id = doc.add_object(Stream::new(dictionary! {}, content));
         kids.push(
-            doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id })
-                .into(),
+            doc.add_object(
+                dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id },
+            )
+            .into(),
         );
     }
     let count = kids.len() as i64;
@@ -235,7 +248,10 @@ fn pdf_input(pages: usize) -> Vec<u8> {
 fn extractors(c: &mut Criterion) {
     let cfg = ExtractConfig::default();
     let inputs: Vec<(&str, Vec<u8>)> = vec![
-        ("kb.txt", Gen::new(10).text(4 << 20, Family::Mixed, 0.01).into_bytes()),
+        (
+            "kb.txt",
+            Gen::new(10).text(4 << 20, Family::Mixed, 0.01).into_bytes(),
+        ),
         ("export.csv", csv_input(20_000)),
         ("page.html", html_input(1 << 20)),
         ("export.xlsx", xlsx_input(10_000)),
@@ -252,7 +268,11 @@ fn extractors(c: &mut Criterion) {
             check.bytes,
             bytes.len()
         );
-        eprintln!("{name}: {} input bytes -> {} text bytes", bytes.len(), check.bytes);
+        eprintln!(
+            "{name}: {} input bytes -> {} text bytes",
+            bytes.len(),
+            check.bytes
+        );
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(*name, |b| {
             b.iter(|| {

@@ -10,6 +10,7 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
+#[rustfmt::skip]
 const WORDS: &[&str] = &[
     "the", "a", "to", "of", "and", "in", "for", "is", "on", "that", "with", "this", "be", "it", "as",
     "at", "by", "from", "or", "we", "please", "can", "will", "user", "ticket", "issue", "update",
@@ -23,20 +24,28 @@ const WORDS: &[&str] = &[
     "supplier", "contract", "quarter", "budget", "meeting", "agenda", "owner", "deadline",
     "review", "training", "onboarding", "laptop", "monitor", "printer", "headset", "driver",
 ];
+#[rustfmt::skip]
 const PRODUCTS: &[&str] = &[
     "VPN client", "Outlook", "SharePoint", "Teams", "the billing portal", "the CRM", "SAP GUI",
     "Jira", "Confluence", "the payroll export", "the mobile app", "Citrix", "the SSO login page",
 ];
+#[rustfmt::skip]
 const FIRST: &[&str] = &[
     "James", "Mary", "Robert", "Patricia", "Linda", "David", "Susan", "Lukas", "Anna", "Jonas",
     "Sophie", "Hugo", "Chloe", "Luca", "Giulia", "Mateo", "Aisha", "Omar", "Priya", "Ravi",
 ];
+#[rustfmt::skip]
 const LAST: &[&str] = &[
     "Smith", "Johnson", "Garcia", "Miller", "Davis", "Martinez", "Wilson", "Anderson", "Taylor",
     "Moore", "Mueller", "Schmidt", "Fischer", "Dubois", "Moreau", "Rossi", "Patel", "Nguyen",
 ];
-const DOMAINS: &[&str] =
-    &["contoso-mail.com", "fabrikam.de", "northwind-traders.co.uk", "tailspin-toys.fr", "adatum.net"];
+const DOMAINS: &[&str] = &[
+    "contoso-mail.com",
+    "fabrikam.de",
+    "northwind-traders.co.uk",
+    "tailspin-toys.fr",
+    "adatum.net",
+];
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// Which sensitive lines to mix in.
@@ -59,7 +68,9 @@ pub struct Gen {
 
 impl Gen {
     pub fn new(seed: u64) -> Gen {
-        Gen { rng: StdRng::seed_from_u64(seed) }
+        Gen {
+            rng: StdRng::seed_from_u64(seed),
+        }
     }
 
     fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
@@ -71,18 +82,36 @@ impl Gen {
     }
 
     fn token(&mut self, len: usize) -> String {
-        (0..len).map(|_| ALNUM[self.rng.random_range(0..ALNUM.len())] as char).collect()
+        (0..len)
+            .map(|_| ALNUM[self.rng.random_range(0..ALNUM.len())] as char)
+            .collect()
     }
 
     fn number_token(&mut self) -> String {
         match self.n(0, 7) {
             0 => format!("INC{:07}", self.n(0, 9_999_999)),
-            1 => format!("2024-{:02}-{:02} {:02}:{:02}", self.n(1, 12), self.n(1, 28), self.n(0, 23), self.n(0, 59)),
+            1 => format!(
+                "2024-{:02}-{:02} {:02}:{:02}",
+                self.n(1, 12),
+                self.n(1, 28),
+                self.n(0, 23),
+                self.n(0, 59)
+            ),
             2 => format!("v{}.{}.{}", self.n(1, 12), self.n(0, 30), self.n(0, 99)),
-            3 => format!("10.{}.{}.{}", self.n(0, 255), self.n(0, 255), self.n(1, 254)),
+            3 => format!(
+                "10.{}.{}.{}",
+                self.n(0, 255),
+                self.n(0, 255),
+                self.n(1, 254)
+            ),
             4 => format!("EUR {}.{:02}", self.n(1, 99_999), self.n(0, 99)),
             5 => format!("PO-{}-{:05}", self.n(2019, 2026), self.n(1, 99_999)),
-            6 => format!("{:02}.{:02}.{}", self.n(1, 28), self.n(1, 12), self.n(2019, 2026)),
+            6 => format!(
+                "{:02}.{:02}.{}",
+                self.n(1, 28),
+                self.n(1, 12),
+                self.n(2019, 2026)
+            ),
             _ => format!("build {}", self.n(1000, 99_999)),
         }
     }
@@ -127,26 +156,71 @@ impl Gen {
 
     /// A 16-digit number that passes Luhn, grouped by four.
     fn card(&mut self) -> String {
-        let mut d: Vec<u32> = std::iter::once(4).chain((0..14).map(|_| self.n(0, 9) as u32)).collect();
+        let mut d: Vec<u32> = std::iter::once(4)
+            .chain((0..14).map(|_| self.n(0, 9) as u32))
+            .collect();
         let sum: u32 = d
             .iter()
             .rev()
             .enumerate()
-            .map(|(i, &x)| if i % 2 == 0 { if x * 2 > 9 { x * 2 - 9 } else { x * 2 } } else { x })
+            .map(|(i, &x)| {
+                if i % 2 == 0 {
+                    if x * 2 > 9 {
+                        x * 2 - 9
+                    } else {
+                        x * 2
+                    }
+                } else {
+                    x
+                }
+            })
             .sum();
         d.push((10 - sum % 10) % 10);
-        let s: String = d.iter().map(|x| char::from_digit(*x, 10).unwrap_or('0')).collect();
+        let s: String = d
+            .iter()
+            .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
+            .collect();
         format!("{} {} {} {}", &s[0..4], &s[4..8], &s[8..12], &s[12..16])
     }
 
     fn pii(&mut self) -> String {
         match self.n(0, 6) {
-            0 => format!("Customer email: {}.{}@{}", self.pick(FIRST).to_lowercase(), self.pick(LAST).to_lowercase(), self.pick(DOMAINS)),
-            1 => format!("Please call {} back on ({}) {}-{:04}.", self.name(), self.n(201, 989), self.n(201, 989), self.n(0, 9999)),
-            2 => format!("SSN: {:03}-{:02}-{:04} (verified by phone)", self.n(1, 665), self.n(1, 99), self.n(1, 9999)),
-            3 => format!("Card on file: {}, exp {:02}/{}", self.card(), self.n(1, 12), self.n(27, 31)),
-            4 => format!("Date of birth: {}-{:02}-{:02}", self.n(1940, 2004), self.n(1, 12), self.n(1, 28)),
-            5 => format!("Ship to {} Maple Street, Springfield, IL {}", self.n(10, 9999), self.n(10_000, 99_999)),
+            0 => format!(
+                "Customer email: {}.{}@{}",
+                self.pick(FIRST).to_lowercase(),
+                self.pick(LAST).to_lowercase(),
+                self.pick(DOMAINS)
+            ),
+            1 => format!(
+                "Please call {} back on ({}) {}-{:04}.",
+                self.name(),
+                self.n(201, 989),
+                self.n(201, 989),
+                self.n(0, 9999)
+            ),
+            2 => format!(
+                "SSN: {:03}-{:02}-{:04} (verified by phone)",
+                self.n(1, 665),
+                self.n(1, 99),
+                self.n(1, 9999)
+            ),
+            3 => format!(
+                "Card on file: {}, exp {:02}/{}",
+                self.card(),
+                self.n(1, 12),
+                self.n(27, 31)
+            ),
+            4 => format!(
+                "Date of birth: {}-{:02}-{:02}",
+                self.n(1940, 2004),
+                self.n(1, 12),
+                self.n(1, 28)
+            ),
+            5 => format!(
+                "Ship to {} Maple Street, Springfield, IL {}",
+                self.n(10, 9999),
+                self.n(10_000, 99_999)
+            ),
             _ => format!("Passport number: X{}", self.n(10_000_000, 99_999_999)),
         }
     }
@@ -156,8 +230,15 @@ impl Gen {
             0 => format!("aws_access_key_id = AKIA{}", self.token(16).to_uppercase()),
             1 => format!("export GITHUB_TOKEN=ghp_{}", self.token(36)),
             2 => format!("db.password: {}#{}", self.token(10), self.n(10, 99)),
-            3 => format!("DATABASE_URL=postgres://svc_crm:{}@db-prod-{}.corp.local:5432/crm", self.token(12), self.n(1, 9)),
-            _ => format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----", self.token(64)),
+            3 => format!(
+                "DATABASE_URL=postgres://svc_crm:{}@db-prod-{}.corp.local:5432/crm",
+                self.token(12),
+                self.n(1, 9)
+            ),
+            _ => format!(
+                "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+                self.token(64)
+            ),
         }
     }
 
@@ -208,7 +289,11 @@ impl Gen {
     /// One CSV/XLSX row of an export: `id, created, customer, product,
     /// amount, status, agent, notes`.
     pub fn row(&mut self, family: Family, share: f64) -> [String; 8] {
-        let notes = if self.rng.random_bool(share) { self.sensitive(family) } else { self.sentence() };
+        let notes = if self.rng.random_bool(share) {
+            self.sensitive(family)
+        } else {
+            self.sentence()
+        };
         [
             self.n(1, 10_000_000).to_string(),
             self.number_token(),
@@ -223,4 +308,13 @@ impl Gen {
 }
 
 /// The CSV header matching [`Gen::row`].
-pub const HEADER: [&str; 8] = ["id", "created", "customer_ref", "product", "amount", "status", "agent", "notes"];
+pub const HEADER: [&str; 8] = [
+    "id",
+    "created",
+    "customer_ref",
+    "product",
+    "amount",
+    "status",
+    "agent",
+    "notes",
+];
