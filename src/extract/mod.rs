@@ -136,7 +136,12 @@ pub struct TextPart<'a> {
 impl<'a> TextPart<'a> {
     /// A whole, unchunked part.
     pub fn new(text: &'a str, location: Location) -> Self {
-        TextPart { text, location, context: None, report: 0..text.len() }
+        TextPart {
+            text,
+            location,
+            context: None,
+            report: 0..text.len(),
+        }
     }
 }
 
