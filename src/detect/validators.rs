@@ -633,6 +633,20 @@ pub fn date(value: &str) -> bool {
             _ => None,
         }
     };
+    // A day may carry an English ordinal suffix: 14th March 1991.
+    let day = |t: &str| -> Option<u32> {
+        num(t).or_else(|| {
+            let l = t.to_ascii_lowercase();
+            let d = ["st", "nd", "rd", "th"]
+                .iter()
+                .find_map(|s| l.strip_suffix(s))?;
+            if d.len() <= 2 {
+                num(d)
+            } else {
+                None
+            }
+        })
+    };
     let (a, b, c) = (tokens[0], tokens[1], tokens[2]);
     // Year first: 1980-03-15.
     if a.len() == 4 {
@@ -646,8 +660,8 @@ pub fn date(value: &str) -> bool {
     };
     match (num(a), num(b), month_number(a), month_number(b)) {
         (Some(x), Some(z), _, _) => valid_ymd(y, z, x) || valid_ymd(y, x, z),
-        (Some(d), None, _, Some(m)) => valid_ymd(y, m, d),
-        (None, Some(d), Some(m), _) => valid_ymd(y, m, d),
+        (_, None, _, Some(m)) => day(a).is_some_and(|d| valid_ymd(y, m, d)),
+        (None, _, Some(m), _) => day(b).is_some_and(|d| valid_ymd(y, m, d)),
         _ => false,
     }
 }
@@ -802,6 +816,9 @@ mod tests {
             "15. März 1980",
             "2 janvier 1975",
             "29/02/2000",
+            "14th March 1991",
+            "March 15th, 1980",
+            "04-Jun-1985",
         ] {
             assert!(date(d), "{d}");
         }
@@ -812,6 +829,8 @@ mod tests {
             "15 Foo 1980",
             "1.2.3",
             "15/03/1850",
+            "14xx March 1991",
+            "32nd March 1991",
         ] {
             assert!(!date(d), "{d}");
         }
