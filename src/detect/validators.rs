@@ -548,8 +548,16 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     let b = v.as_bytes();
-    // `$VAR`, `%VAR%`, `@Value(...)`-style references.
-    if b[0] == b'$' || (b[0] == b'%' && b[b.len() - 1] == b'%') {
+    // `$VAR`, `${VAR}`, `$(cmd)`, `%VAR%` references. A value that merely
+    // starts with `$` (`$$` is a literal dollar in Compose files) is not one.
+    let rest = &b[1..];
+    let dollar_ref = b[0] == b'$'
+        && (rest.first().is_some_and(|&c| c == b'{' || c == b'(')
+            || (rest
+                .first()
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+                && rest.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')));
+    if dollar_ref || (b[0] == b'%' && b[b.len() - 1] == b'%') {
         return true;
     }
     // One repeated character (`aaaaaaaa`, `00000000`).
@@ -789,6 +797,7 @@ mod tests {
             "xxxxxxxx",
             "$SECRET",
             "%PASSWORD%",
+            "$(cat /run/secrets/db)",
             "{{ vault_pw }}",
             "REDACTED",
             "os.environ['X']",
@@ -796,7 +805,12 @@ mod tests {
         ] {
             assert!(is_placeholder(p), "{p}");
         }
-        for s in ["Tr0ub4dor&3x", "p9Xk2LmQ7vRt", "s3cr3T-Wq81"] {
+        for s in [
+            "Tr0ub4dor&3x",
+            "p9Xk2LmQ7vRt",
+            "s3cr3T-Wq81",
+            "$$G9FaMSHo&G!Kj",
+        ] {
             assert!(!is_placeholder(s), "{s}");
             assert!(complex(s), "{s}");
         }
