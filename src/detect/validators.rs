@@ -657,7 +657,7 @@ pub fn date(value: &str) -> bool {
     };
     let (a, b, c) = (tokens[0], tokens[1], tokens[2]);
     // Year first: 1980-03-15.
-    if a.len() == 4 {
+    if a.len() == 4 && a.bytes().all(|b| b.is_ascii_digit()) {
         if let (Some(y), Some(m), Some(d)) = (num(a), num(b), num(c)) {
             return valid_ymd(y, m, d);
         }
