@@ -548,8 +548,16 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     let b = v.as_bytes();
-    // `$VAR`, `%VAR%`, `@Value(...)`-style references.
-    if b[0] == b'$' || (b[0] == b'%' && b[b.len() - 1] == b'%') {
+    // `$VAR`, `${VAR}`, `$(cmd)`, `%VAR%` references. A value that merely
+    // starts with `$` (`$$` is a literal dollar in Compose files) is not one.
+    let rest = &b[1..];
+    let dollar_ref = b[0] == b'$'
+        && (rest.first().is_some_and(|&c| c == b'{' || c == b'(')
+            || (rest
+                .first()
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+                && rest.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')));
+    if dollar_ref || (b[0] == b'%' && b[b.len() - 1] == b'%') {
         return true;
     }
     // One repeated character (`aaaaaaaa`, `00000000`).
@@ -633,9 +641,23 @@ pub fn date(value: &str) -> bool {
             _ => None,
         }
     };
+    // A day may carry an English ordinal suffix: 14th March 1991.
+    let day = |t: &str| -> Option<u32> {
+        num(t).or_else(|| {
+            let l = t.to_ascii_lowercase();
+            let d = ["st", "nd", "rd", "th"]
+                .iter()
+                .find_map(|s| l.strip_suffix(s))?;
+            if d.len() <= 2 {
+                num(d)
+            } else {
+                None
+            }
+        })
+    };
     let (a, b, c) = (tokens[0], tokens[1], tokens[2]);
     // Year first: 1980-03-15.
-    if a.len() == 4 {
+    if a.len() == 4 && a.bytes().all(|b| b.is_ascii_digit()) {
         if let (Some(y), Some(m), Some(d)) = (num(a), num(b), num(c)) {
             return valid_ymd(y, m, d);
         }
@@ -646,8 +668,8 @@ pub fn date(value: &str) -> bool {
     };
     match (num(a), num(b), month_number(a), month_number(b)) {
         (Some(x), Some(z), _, _) => valid_ymd(y, z, x) || valid_ymd(y, x, z),
-        (Some(d), None, _, Some(m)) => valid_ymd(y, m, d),
-        (None, Some(d), Some(m), _) => valid_ymd(y, m, d),
+        (_, None, _, Some(m)) => day(a).is_some_and(|d| valid_ymd(y, m, d)),
+        (None, _, Some(m), _) => day(b).is_some_and(|d| valid_ymd(y, m, d)),
         _ => false,
     }
 }
@@ -775,6 +797,7 @@ mod tests {
             "xxxxxxxx",
             "$SECRET",
             "%PASSWORD%",
+            "$(cat /run/secrets/db)",
             "{{ vault_pw }}",
             "REDACTED",
             "os.environ['X']",
@@ -782,7 +805,12 @@ mod tests {
         ] {
             assert!(is_placeholder(p), "{p}");
         }
-        for s in ["Tr0ub4dor&3x", "p9Xk2LmQ7vRt", "s3cr3T-Wq81"] {
+        for s in [
+            "Tr0ub4dor&3x",
+            "p9Xk2LmQ7vRt",
+            "s3cr3T-Wq81",
+            "$$G9FaMSHo&G!Kj",
+        ] {
             assert!(!is_placeholder(s), "{s}");
             assert!(complex(s), "{s}");
         }
@@ -802,6 +830,9 @@ mod tests {
             "15. März 1980",
             "2 janvier 1975",
             "29/02/2000",
+            "14th March 1991",
+            "March 15th, 1980",
+            "04-Jun-1985",
         ] {
             assert!(date(d), "{d}");
         }
@@ -812,6 +843,8 @@ mod tests {
             "15 Foo 1980",
             "1.2.3",
             "15/03/1850",
+            "14xx March 1991",
+            "32nd March 1991",
         ] {
             assert!(!date(d), "{d}");
         }
