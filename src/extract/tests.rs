@@ -426,6 +426,11 @@ fn spreadsheets_read_like_a_person() {
         let jane = c.parts.iter().find(|p| p.1 == "Jane Roe").unwrap();
         assert_eq!(jane.3.as_deref(), Some("name"), "{file}: header as context");
     }
+    let (_, c) = run_file("formats", "book.xlsx");
+    let note = Location::Comment {
+        author: "Credit Analyst".into(),
+    };
+    assert!(part_at(&c, "", &note).contains("Late payer twice, watch closely"));
 }
 
 // ------------------------------------------------------------------ office
