@@ -22,8 +22,14 @@ impl Visitor for Checker {
         self.parts += 1;
     }
     fn enter(&mut self, name: &str) {
-        assert!(!name.is_empty() && !name.starts_with('/') && !name.split('/').any(|c| c == ".."), "unsafe name {name:?}");
-        assert!(!name.contains("!/") && !name.chars().any(char::is_control), "unsafe name {name:?}");
+        assert!(
+            !name.is_empty() && !name.starts_with('/') && !name.split('/').any(|c| c == ".."),
+            "unsafe name {name:?}"
+        );
+        assert!(
+            !name.contains("!/") && !name.chars().any(char::is_control),
+            "unsafe name {name:?}"
+        );
         self.depth += 1;
     }
     fn leave(&mut self, _: Outcome) {
@@ -45,6 +51,9 @@ pub fn check(name: &str, data: &[u8]) {
     let outcome = extract_bytes(name, data, &config(), &mut v);
     assert_eq!(v.depth, 0, "enter/leave unbalanced");
     if let Outcome::Error(ExtractError::Panic(msg)) = &outcome {
-        assert!(!msg.contains("src/extract/"), "panic in kbscan's extraction code: {msg}");
+        assert!(
+            !msg.contains("src/extract/"),
+            "panic in kbscan's extraction code: {msg}"
+        );
     }
 }

@@ -19,18 +19,33 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const NAMES: &[&str] = &[
-    "fuzz.txt", "fuzz.csv", "fuzz.html", "fuzz.xml", "fuzz.pdf", "fuzz.xlsx", "fuzz.docx", "fuzz.eml", "fuzz.mbox",
-    "fuzz.zip", "fuzz.msg", "fuzz.rtf",
+    "fuzz.txt",
+    "fuzz.csv",
+    "fuzz.html",
+    "fuzz.xml",
+    "fuzz.pdf",
+    "fuzz.xlsx",
+    "fuzz.docx",
+    "fuzz.eml",
+    "fuzz.mbox",
+    "fuzz.zip",
+    "fuzz.msg",
+    "fuzz.rtf",
 ];
 const MAX_SEED: u64 = 4 << 20;
 
 fn seeds(dirs: &[PathBuf]) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
-            let small = e.metadata().map(|m| m.is_file() && m.len() <= MAX_SEED).unwrap_or(false);
+            let small = e
+                .metadata()
+                .map(|m| m.is_file() && m.len() <= MAX_SEED)
+                .unwrap_or(false);
             if small && p.extension().is_none_or(|x| x != "py") {
                 if let Ok(bytes) = std::fs::read(&p) {
                     out.push((p.file_name().unwrap().to_string_lossy().into_owned(), bytes));
@@ -121,7 +136,8 @@ fn mutate_zip_member(rng: &mut StdRng, input: &[u8], other: &[u8]) -> Option<Vec
         if i == target {
             data = mutate(rng, &data, other);
         }
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
         out.start_file(name, options).ok()?;
         out.write_all(&data).ok()?;
     }
@@ -135,13 +151,21 @@ fn main() {
     let dirs: Vec<PathBuf> = if args.len() > 1 {
         args[1..].iter().map(PathBuf::from).collect()
     } else {
-        vec![here.join("../fixtures/formats"), here.join("../fixtures/bad")]
+        vec![
+            here.join("../fixtures/formats"),
+            here.join("../fixtures/bad"),
+        ]
     };
     let corpus = seeds(&dirs);
     assert!(!corpus.is_empty(), "no seeds in {dirs:?}");
     let artifacts = here.join("artifacts/smoke");
     std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-    let mut rng = StdRng::seed_from_u64(std::env::var("SMOKE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1));
+    let mut rng = StdRng::seed_from_u64(
+        std::env::var("SMOKE_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1),
+    );
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
     let (mut runs, mut findings, mut slowest) = (0u64, 0u64, Duration::ZERO);
@@ -152,12 +176,17 @@ fn main() {
         let (seed_name, seed) = &corpus[rng.random_range(0..corpus.len())];
         let other = &corpus[rng.random_range(0..corpus.len())].1;
         let input = if seed.starts_with(b"PK\x03\x04") && rng.random_bool(0.5) {
-            mutate_zip_member(&mut rng, seed, other).unwrap_or_else(|| mutate(&mut rng, seed, other))
+            mutate_zip_member(&mut rng, seed, other)
+                .unwrap_or_else(|| mutate(&mut rng, seed, other))
         } else {
             mutate(&mut rng, seed, other)
         };
         std::fs::write(artifacts.join("current"), &input).expect("write current input");
-        let name = if rng.random_bool(0.5) { seed_name.as_str() } else { NAMES[rng.random_range(0..NAMES.len())] };
+        let name = if rng.random_bool(0.5) {
+            seed_name.as_str()
+        } else {
+            NAMES[rng.random_range(0..NAMES.len())]
+        };
         let start = Instant::now();
         let result = std::panic::catch_unwind(|| check(name, &input));
         let took = start.elapsed();
@@ -167,7 +196,10 @@ fn main() {
             findings += 1;
             let path = artifacts.join(format!("finding-{findings}"));
             std::fs::write(&path, &input).expect("write finding");
-            eprintln!("finding {findings}: {name} from {seed_name} ({took:?}) saved as {}", path.display());
+            eprintln!(
+                "finding {findings}: {name} from {seed_name} ({took:?}) saved as {}",
+                path.display()
+            );
             continue;
         }
         // Tally outcomes (a second, cheap run only every 16th input).
@@ -177,13 +209,19 @@ fn main() {
                 Outcome::Ok { .. } => "ok".to_owned(),
                 Outcome::Skipped(s) => format!("skipped: {s}"),
                 Outcome::Error(ExtractError::Corrupt(_)) => "error: corrupt".to_owned(),
-                Outcome::Error(ExtractError::Panic(m)) => format!("error: panic (third-party) {}", m.split(" at ").last().unwrap_or("")),
+                Outcome::Error(ExtractError::Panic(m)) => format!(
+                    "error: panic (third-party) {}",
+                    m.split(" at ").last().unwrap_or("")
+                ),
                 Outcome::Error(e) => format!("error: {e}"),
             };
             *outcomes.entry(key).or_default() += 1;
         }
     }
-    println!("smoke: {runs} runs over {} seeds, {findings} findings, slowest {slowest:?}", corpus.len());
+    println!(
+        "smoke: {runs} runs over {} seeds, {findings} findings, slowest {slowest:?}",
+        corpus.len()
+    );
     for (k, n) in outcomes {
         println!("  {n:>7}  {k}");
     }

@@ -70,7 +70,14 @@ pub(crate) fn zip_family(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visit
         } else {
             Book::Xlsx
         };
-        let main = precheck(ctx, &mut zip).and_then(|()| sheet::extract(ctx, book, bytes, v));
+        let main = precheck(ctx, &mut zip)
+            .and_then(|()| sheet::extract(ctx, book, bytes, v))
+            .and_then(|mut notes| {
+                if office::xlsx_comments(ctx, &mut zip, v)? {
+                    notes.retain(|n| n != "no-text");
+                }
+                Ok(notes)
+            });
         return with_embeddings(ctx, &mut zip, "xl/embeddings/", main, v);
     }
     let mimetype = odf_mimetype(ctx, &mut zip).or_else(|| {

@@ -276,7 +276,7 @@ fn read_and_extract(
     extract_kind(ctx, name, kind, &buf, v)
 }
 
-/// An input already in memory (attachment, `.gz` payload, test bytes).
+/// An input already in memory (mail or `.msg` attachment, OLE package).
 pub(crate) fn extract_slice(ctx: &Ctx, name: &str, bytes: &[u8], v: &mut dyn Visitor) -> Outcome {
     let kind = sniff::sniff(name, &bytes[..bytes.len().min(HEAD)]);
     extract_kind(ctx, name, kind, bytes, v)

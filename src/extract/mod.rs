@@ -30,7 +30,9 @@
 //!
 //! Locations by format: plain text, CSV/TSV (the record's line; the column
 //! header is the part's `context`), HTML, XML, RTF and mail bodies: `Line`
-//! of the decoded or extracted text; PDF: `Page`; spreadsheets: `Cell`;
+//! of the decoded or extracted text; PDF: `Page`, annotations as
+//! `Comment { author }`, filled form fields as `Section "form field <name>"`
+//! with the field name as `context`; spreadsheets: `Cell`;
 //! DOCX/ODT/DOC: `Paragraph`, `Comment { author }`, `Section` (`header`,
 //! `footer`, `footnotes`, `endnotes`, `tracked deletion by <author>`);
 //! PPTX/ODP/PPT: `Slide` (`part`: `notes`, `comment by <author>`); mail

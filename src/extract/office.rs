@@ -8,6 +8,7 @@
 //!   are the document as shown); tracked deletions are not shown but still
 //!   in the file, so they are their own part, `Section "tracked deletion by
 //!   <author>"`.
+//! - XLSX cell comments (calamine reads cells only): `Comment { author }`.
 //! - PPTX: each slide's text as `Slide { n }` (n from the part name), its
 //!   speaker notes as `Slide { n, part: "notes" }`, its comments as
 //!   `Slide { n, part: "comment by <author>" }` (legacy and modern comments).
@@ -130,6 +131,34 @@ const ODF: Dialect = Dialect {
     del: &[("text:deletion", None)],
     page: Some("draw:page"),
     notes: Some("presentation:notes"),
+};
+
+/// Spreadsheet cell comments (`xl/comments*.xml`): one group per comment.
+const XL_COMMENTS: Dialect = Dialect {
+    para: &["text"],
+    text: Some(&["t"]),
+    tab: &[],
+    brk: &[],
+    space: &[],
+    skip: &["rPh", "phoneticPr"],
+    group: &[("comment", Some("authorId"))],
+    del: &[],
+    page: None,
+    notes: None,
+};
+
+/// The author list of a spreadsheet comments part.
+const XL_AUTHORS: Dialect = Dialect {
+    para: &["author"],
+    text: None,
+    tab: &[],
+    brk: &[],
+    space: &[],
+    skip: &["commentList"],
+    group: &[],
+    del: &[],
+    page: None,
+    notes: None,
 };
 
 /// The same as [`ODF`] but reading tracked deletions, which sit in
@@ -633,6 +662,49 @@ pub(crate) fn pptx<R: Read + Seek>(
         }
     }
     Ok(finish(saw))
+}
+
+/// Cell comments of an xlsx (calamine does not read them) as
+/// `Comment { author }`; returns whether there were any.
+pub(crate) fn xlsx_comments<R: Read + Seek>(
+    ctx: &Ctx,
+    zip: &mut ZipArchive<R>,
+    v: &mut dyn Visitor,
+) -> Res<bool> {
+    let mut parts: Vec<String> = names(zip)
+        .into_iter()
+        .filter(|n| n.starts_with("xl/comments") && n.ends_with(".xml"))
+        .collect();
+    parts.sort();
+    let mut saw = false;
+    for name in parts {
+        ctx.check()?;
+        let Some(xml) = part(ctx, zip, &name)? else {
+            continue;
+        };
+        let authors: Vec<String> = blocks(ctx, &xml, &XL_AUTHORS)?
+            .into_iter()
+            .map(|b| b.text)
+            .collect();
+        for block in blocks(ctx, &xml, &XL_COMMENTS)? {
+            if let BlockKind::Comment(id) = block.kind {
+                let author = id
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| authors.get(i))
+                    .cloned()
+                    .unwrap_or_default();
+                saw |= emit(
+                    v,
+                    &block.text,
+                    Location::Comment {
+                        author: comment_author(author),
+                    },
+                );
+            }
+        }
+    }
+    Ok(saw)
 }
 
 /// ODF packages declare encrypted parts in their manifest.

@@ -10,6 +10,11 @@
 //! offsets. When the walker fails or finds nothing on a page, lopdf's
 //! `extract_text` is tried for that page.
 //!
+//! Reviewers' annotations (sticky notes, free text, markup with a comment)
+//! are `Comment { author }` parts (author from `/T`), in page order after the
+//! page's text. Filled form fields are `Section "form field <name>"` parts
+//! with the field's name as `context`, so `ssn` next to a value counts.
+//!
 //! Encryption: lopdf opens owner-password-only files and files with an
 //! empty user password transparently. A file that stays encrypted (it loads
 //! with zero pages) is `Error(Encrypted)`, never a silently clean document.
@@ -73,18 +78,19 @@ pub(crate) fn extract(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<S
                 }
             }
         }
-        if text.trim().is_empty() {
-            continue;
+        if !text.trim().is_empty() {
+            saw_text = true;
+            v.text(TextPart::new(
+                &text,
+                Location::Page {
+                    page: number,
+                    line: 1,
+                },
+            ));
         }
-        saw_text = true;
-        v.text(TextPart::new(
-            &text,
-            Location::Page {
-                page: number,
-                line: 1,
-            },
-        ));
+        saw_text |= annotations(&doc, page_id, v);
     }
+    saw_text |= form_fields(ctx, &doc, v)?;
     if failed == pages.len() {
         return Err(ExtractError::Corrupt(format!(
             "pdf: {}",
@@ -102,6 +108,106 @@ pub(crate) fn extract(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<S
         notes.push("no-text".into());
     }
     Ok(notes)
+}
+
+/// A text string of a dictionary entry (PDFDocEncoding or UTF-16/UTF-8).
+fn text_entry(doc: &Document, dict: &Dictionary, key: &[u8]) -> Option<String> {
+    let obj = dict.get_deref(key, doc).ok()?;
+    let text = match obj {
+        Object::Name(n) => String::from_utf8_lossy(n).into_owned(),
+        other => lopdf::decode_text_string(other).ok()?,
+    };
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// The comments of a page's annotations; returns whether there were any.
+fn annotations(doc: &Document, page_id: ObjectId, v: &mut dyn Visitor) -> bool {
+    let Ok(annots) = doc.get_page_annotations(page_id) else {
+        return false;
+    };
+    let mut saw = false;
+    for annot in annots {
+        let subtype = annot
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .unwrap_or(b"");
+        // Popups repeat their parent's text; links and widgets have none.
+        if matches!(subtype, b"Popup" | b"Link" | b"Widget") {
+            continue;
+        }
+        let Some(text) = text_entry(doc, annot, b"Contents") else {
+            continue;
+        };
+        let author = text_entry(doc, annot, b"T").unwrap_or_else(|| "unknown".into());
+        v.text(TextPart::new(&text, Location::Comment { author }));
+        saw = true;
+    }
+    saw
+}
+
+/// Most form fields read (a form is small; this bounds a hostile tree).
+const MAX_FIELDS: usize = 100_000;
+
+/// Filled AcroForm fields, with their (qualified) names as context.
+fn form_fields(ctx: &Ctx, doc: &Document, v: &mut dyn Visitor) -> Res<bool> {
+    let Some(form) = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get_deref(b"AcroForm", doc).ok())
+        .and_then(|o| o.as_dict().ok())
+    else {
+        return Ok(false);
+    };
+    let Ok(fields) = form.get_deref(b"Fields", doc).and_then(Object::as_array) else {
+        return Ok(false);
+    };
+    let mut stack: Vec<(&Object, String, u32)> =
+        fields.iter().map(|f| (f, String::new(), 0)).collect();
+    let mut seen = HashSet::new();
+    let mut saw = false;
+    while let Some((field, parent, depth)) = stack.pop() {
+        if seen.len() >= MAX_FIELDS || depth > MAX_FORM_DEPTH {
+            break;
+        }
+        if seen.len() % 4096 == 4095 {
+            ctx.check()?;
+        }
+        let dict = match field {
+            Object::Reference(id) => {
+                if !seen.insert(*id) {
+                    continue;
+                }
+                match doc.get_dictionary(*id) {
+                    Ok(d) => d,
+                    Err(_) => continue,
+                }
+            }
+            Object::Dictionary(d) => d,
+            _ => continue,
+        };
+        let partial = text_entry(doc, dict, b"T").unwrap_or_default();
+        let name = match (parent.is_empty(), partial.is_empty()) {
+            (true, _) => partial,
+            (false, true) => parent,
+            (false, false) => format!("{parent}.{partial}"),
+        };
+        if let Some(value) = text_entry(doc, dict, b"V") {
+            let location = Location::Section {
+                name: format!("form field {name}"),
+            };
+            v.text(TextPart {
+                text: &value,
+                location,
+                context: Some(&name),
+                report: 0..value.len(),
+            });
+            saw = true;
+        }
+        if let Ok(kids) = dict.get_deref(b"Kids", doc).and_then(Object::as_array) {
+            stack.extend(kids.iter().rev().map(|k| (k, name.clone(), depth + 1)));
+        }
+    }
+    Ok(saw)
 }
 
 fn load_error(e: lopdf::Error) -> ExtractError {

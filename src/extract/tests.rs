@@ -363,6 +363,29 @@ fn pdf_pages_and_form_xobjects() {
     );
 }
 
+#[test]
+fn pdf_annotations_and_form_fields() {
+    let (o, c) = run_file("formats", "form.pdf");
+    assert_eq!(o, ok());
+    assert!(part_at(&c, "", &Location::Page { page: 1, line: 1 }).contains("Loan application"));
+    let note = Location::Comment {
+        author: "Risk Officer".into(),
+    };
+    assert_eq!(
+        part_at(&c, "", &note),
+        "Applicant has two defaults - do not approve"
+    );
+    let field = c
+        .parts
+        .iter()
+        .find(|p| p.2 == section("form field applicant_ssn"))
+        .expect("form field");
+    assert_eq!(
+        (field.1.as_str(), field.3.as_deref()),
+        ("078-05-1120", Some("applicant_ssn"))
+    );
+}
+
 // ------------------------------------------------------------------ sheets
 
 #[test]
@@ -403,6 +426,11 @@ fn spreadsheets_read_like_a_person() {
         let jane = c.parts.iter().find(|p| p.1 == "Jane Roe").unwrap();
         assert_eq!(jane.3.as_deref(), Some("name"), "{file}: header as context");
     }
+    let (_, c) = run_file("formats", "book.xlsx");
+    let note = Location::Comment {
+        author: "Credit Analyst".into(),
+    };
+    assert!(part_at(&c, "", &note).contains("Late payer twice, watch closely"));
 }
 
 // ------------------------------------------------------------------ office

@@ -277,6 +277,10 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 fn file_job(path: &Path, ctx: &Ctx, v: &mut dyn Visitor) -> FileResult {
+    // Opening a FIFO blocks: look before opening (and again after, below).
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return failed(ExtractError::Unsupported("not a regular file".into()));
+    }
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return failed(ExtractError::Io(e.to_string())),
