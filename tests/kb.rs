@@ -6,6 +6,11 @@ use crate::util::{crate_root, Kb};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
+const NAME: &str = "pii.person_name";
+/// The eval corpus's recall threshold, applied to the one kind that is not
+/// compared exactly here.
+const MIN_NAME_RECALL: f64 = 0.95;
+
 /// `pii.*` kinds stay exact; other families compare at family level.
 fn normalise(category: &str) -> String {
     if category.starts_with("pii.") {
@@ -43,6 +48,8 @@ fn every_fixture_gets_its_expected_label_categories_and_locations() {
     );
     let found = kb.export();
     let mut problems = Vec::new();
+    // (documents naming a person behind a label, of which missed)
+    let mut names = (0usize, 0usize);
     let files = truth["files"].as_object().unwrap();
     for (path, want) in files {
         let key = format!("kb/{path}");
@@ -75,6 +82,18 @@ fn every_fixture_gets_its_expected_label_categories_and_locations() {
             .collect();
         let container_ok =
             !members.is_empty() && (want_cats.is_empty() || want_cats == with_members);
+        // Names behind labels are the one kind held to recall, not exactness
+        // (as in the eval corpus): count them apart.
+        if want_cats.contains(NAME) {
+            names.0 += 1;
+            names.1 += usize::from(!got_cats.contains(NAME) && !with_members.contains(NAME));
+        }
+        let (want_cats, got_cats): (BTreeSet<String>, BTreeSet<String>) = (
+            want_cats.into_iter().filter(|c| c != NAME).collect(),
+            got_cats.into_iter().filter(|c| c != NAME).collect(),
+        );
+        let with_members: BTreeSet<String> =
+            with_members.into_iter().filter(|c| c != NAME).collect();
         if want_cats != got_cats && !container_ok {
             problems.push(format!(
                 "{path}: categories {got_cats:?}, expected {want_cats:?}"
