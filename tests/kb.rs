@@ -92,8 +92,6 @@ fn every_fixture_gets_its_expected_label_categories_and_locations() {
             want_cats.into_iter().filter(|c| c != NAME).collect(),
             got_cats.into_iter().filter(|c| c != NAME).collect(),
         );
-        let with_members: BTreeSet<String> =
-            with_members.into_iter().filter(|c| c != NAME).collect();
         if want_cats != got_cats && !container_ok {
             problems.push(format!(
                 "{path}: categories {got_cats:?}, expected {want_cats:?}"
@@ -146,6 +144,13 @@ fn every_fixture_gets_its_expected_label_categories_and_locations() {
         if !files.contains_key(rel) {
             problems.push(format!("{rel}: scanned but not in kb.truth.json"));
         }
+    }
+    let name_recall = 1.0 - names.1 as f64 / names.0.max(1) as f64;
+    if name_recall < MIN_NAME_RECALL {
+        problems.push(format!(
+            "pii.person_name recall {name_recall:.3} < {MIN_NAME_RECALL} ({} of {} missed)",
+            names.1, names.0
+        ));
     }
     assert!(
         problems.is_empty(),
