@@ -210,3 +210,28 @@ fn unreadable_files_and_folders_are_recorded_with_the_os_reason() {
         gate.stdout()
     );
 }
+
+#[test]
+fn the_catalog_is_never_scanned_when_it_sits_inside_a_root() {
+    let kb = Kb::new();
+    kb.file("a.md", "x\n");
+    let r = kb.run(&["scan", "kb", "--quiet", "--catalog", "kb/k.db"]);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    assert_eq!(
+        kb.run(&["scan", "kb", "--quiet", "--catalog", "kb/k.db"])
+            .code(),
+        0
+    );
+    let out = kb.run(&["export", "--catalog", "kb/k.db"]);
+    let paths: Vec<String> = out
+        .stdout()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(paths, ["kb/a.md"]);
+}

@@ -48,6 +48,9 @@ struct ScanContext {
     /// walk follows can make the two differ below a root).
     canonical_roots: Vec<(PathBuf, PathBuf)>,
     follow_symlinks: bool,
+    /// The catalog and its companions (`-wal`, `-shm`, `.lock`), never
+    /// scanned when they sit inside a root.
+    catalog_files: Vec<PathBuf>,
     summary: SummaryCollector,
     progress: ProgressBar,
     stop: Arc<AtomicBool>,
@@ -108,6 +111,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             .filter_map(|r| Some((r.clone(), std::fs::canonicalize(r).ok()?)))
             .collect(),
         follow_symlinks: args.follow_symlinks,
+        catalog_files: catalog_companions(&catalog_path),
         summary: SummaryCollector::default(),
         progress: progress_bar(args.quiet),
         stop: stop.clone(),
@@ -264,6 +268,7 @@ impl Worker {
             return false;
         }
         let op = match entry {
+            Entry::File(candidate) if ctx.is_catalog_file(&candidate.path) => return true,
             Entry::File(candidate) => {
                 let (change, action) = self.plan(ctx, &candidate);
                 ctx.summary.count_change(change);
@@ -422,7 +427,41 @@ impl Worker {
     }
 }
 
+/// Canonical paths of the catalog file and the files SQLite and the scan
+/// lock keep beside it.
+fn catalog_companions(catalog: &Path) -> Vec<PathBuf> {
+    let Ok(canonical) = std::fs::canonicalize(catalog) else {
+        return Vec::new();
+    };
+    ["", "-wal", "-shm", "-journal", ".lock"]
+        .iter()
+        .map(|suffix| {
+            let mut name = canonical.clone().into_os_string();
+            name.push(suffix);
+            PathBuf::from(name)
+        })
+        .collect()
+}
+
 impl ScanContext {
+    fn is_catalog_file(&self, path: &Path) -> bool {
+        let Some(first) = self.catalog_files.first() else {
+            return false;
+        };
+        // Cheap test first: the file name must start with the catalog's.
+        let (Some(name), Some(catalog_name)) = (path.file_name(), first.file_name()) else {
+            return false;
+        };
+        if !name
+            .as_encoded_bytes()
+            .starts_with(catalog_name.as_encoded_bytes())
+        {
+            return false;
+        }
+        self.real_path(path)
+            .is_some_and(|p| self.catalog_files.contains(&p))
+    }
+
     /// The canonical absolute path of a walked file.
     fn real_path(&self, path: &Path) -> Option<PathBuf> {
         if !self.follow_symlinks {
