@@ -337,6 +337,12 @@ fn write_document(
         ])?;
     }
     let old = old.map(|(_, label, status)| (label, status));
+    // Why, for `diff` and the report: the read error, else what happened.
+    let reason = r.error.as_deref().unwrap_or(if old.is_some() {
+        "content changed"
+    } else {
+        "new document"
+    });
     record_history(
         tx,
         scan_id,
@@ -344,7 +350,7 @@ fn write_document(
         old,
         r.label.as_str(),
         r.status.as_str(),
-        r.error.as_deref(),
+        Some(reason),
     )
 }
 
