@@ -2,10 +2,10 @@
 //!
 //! Candidates come from cheap anchors instead of running every regex over
 //! every byte (`research/performance.md`):
-//! - one case-sensitive Aho-Corasick DFA over all rules' keywords, run on an
-//!   ASCII-lowercased copy of the text (case-insensitive automata are several
-//!   times slower), leftmost-longest with a restart after each hit so
-//!   overlapping keywords are all seen;
+//! - one literal pass (`literals.rs`) over an ASCII-lowercased copy of the
+//!   text finds every rule keyword and every context word at once; keywords
+//!   open windows, context words are kept (sorted) so each later "is a
+//!   hotword near this match?" is a binary search, not another search;
 //! - `memchr` for `@` (email addresses);
 //! - a hand-written digit-run tokenizer for numeric PII;
 //! - the caller's column header, for column rules.
@@ -16,9 +16,9 @@
 //! confirmed matches, or once per window for rules that cannot match without
 //! them.
 
+use super::literals::{ends_word, Hit, Literal, Literals};
 use super::mask::{self, Mask};
-use super::rules::{Anchor, Rule, RuleSet};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
+use super::rules::{Anchor, Hotwords, Rule, RuleSet, INSIDE_WORDS};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::fmt;
@@ -63,14 +63,21 @@ pub struct Scratch {
     /// Rules with a pending window, so a short text does not visit every
     /// rule.
     touched: Vec<usize>,
+    /// Literals found in the text, ordered by start.
+    hits: Vec<Hit>,
     state: State,
 }
 
 /// The parts of [`Scratch`] that confirmation writes to.
 #[derive(Default)]
 struct State {
+    /// The caller context that `header` and its caches describe: cells of
+    /// one column share them.
+    header_for: Option<String>,
     /// Normalised caller context (column header), padded with spaces.
     header: Vec<u8>,
+    /// Literals found in `header`.
+    header_hits: Vec<Hit>,
     /// Per rule: whether the header holds a hotword (0 unknown, 1 no, 2 yes),
     /// then the same for negative hotwords.
     header_hot: Vec<u8>,
@@ -92,9 +99,12 @@ pub struct Detector {
     thresholds: Vec<f32>,
     /// Dense category id per rule, for deduplication.
     category_of: Vec<u32>,
-    keywords: Option<AhoCorasick>,
-    /// Per keyword pattern: the rules it anchors.
-    keyword_rules: Vec<Vec<usize>>,
+    literals: Literals,
+    /// Per literal: the rules it anchors.
+    literal_rules: Vec<Vec<usize>>,
+    /// Per literal: the hotword lists it is in (see [`hotword_list`]) and
+    /// whether it counts as a word prefix there.
+    literal_lists: Vec<Vec<(usize, bool)>>,
     at_rules: Vec<usize>,
     /// `(rule, min_digits)`.
     digit_rules: Vec<(usize, usize)>,
@@ -118,9 +128,26 @@ impl Detector {
     pub fn new(rules: RuleSet, min_confidence: Option<f32>) -> Result<Detector> {
         let version = rules.version();
         let rules = rules.rules;
-        let mut keyword_ids: HashMap<String, usize> = HashMap::new();
-        let mut keyword_list: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut literal_ids: HashMap<(String, bool), usize> = HashMap::new();
+        let mut literal_list: Vec<Literal> = Vec::new();
+        let mut literal_rules: Vec<Vec<usize>> = Vec::new();
+        let mut literal_lists: Vec<Vec<(usize, bool)>> = Vec::new();
+        let mut literal = |text: &str, inside: bool| {
+            *literal_ids
+                .entry((text.to_string(), inside))
+                .or_insert_with(|| {
+                    literal_list.push(Literal {
+                        text: text.to_string(),
+                        inside_words: inside,
+                        whole_word: false,
+                    });
+                    literal_rules.push(Vec::new());
+                    literal_lists.push(Vec::new());
+                    literal_list.len() - 1
+                })
+        };
+        let mut anchored = Vec::new();
+        let mut listed = Vec::new();
         let mut at_rules = Vec::new();
         let mut digit_rules = Vec::new();
         let mut context_rules = Vec::new();
@@ -132,48 +159,39 @@ impl Detector {
             match r.anchor {
                 Anchor::Keywords => {
                     for k in &r.keywords {
-                        let id = *keyword_ids.entry(k.clone()).or_insert_with(|| {
-                            keyword_list.push(k.clone());
-                            keyword_rules.push(Vec::new());
-                            keyword_list.len() - 1
-                        });
-                        if !keyword_rules[id].contains(&i) {
-                            keyword_rules[id].push(i);
-                        }
+                        let id = match k.strip_prefix(INSIDE_WORDS) {
+                            Some(inside) => literal(inside, true),
+                            None => literal(k, false),
+                        };
+                        anchored.push((id, i));
                     }
                 }
                 Anchor::At => at_rules.push(i),
                 Anchor::Digits(n) => digit_rules.push((i, n)),
                 Anchor::Context => context_rules.push(i),
             }
-        }
-        // The search reports the longest keyword at each start position, so
-        // a keyword inside another one (`secret` in `client_secret`) must
-        // also fire for the rules of the longer one.
-        for (outer, outer_kw) in keyword_list.iter().enumerate() {
-            for (inner, inner_kw) in keyword_list.iter().enumerate() {
-                if inner != outer && outer_kw.contains(inner_kw.as_str()) {
-                    for r in keyword_rules[inner].clone() {
-                        if !keyword_rules[outer].contains(&r) {
-                            keyword_rules[outer].push(r);
-                        }
-                    }
+            for (positive, words) in [(true, &r.context), (false, &r.negative_context)] {
+                for (word, prefix) in words.iter().flat_map(|h| &h.words) {
+                    listed.push((literal(word, false), hotword_list(i, positive), *prefix));
                 }
             }
         }
-        let keywords = if keyword_list.is_empty() {
-            None
-        } else {
-            // A DFA: several times faster than the NFAs once there are more
-            // keywords than the SIMD prefilter takes.
-            Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&keyword_list)
-                    .context("Failed to build the keyword automaton")?,
-            )
-        };
+        for (id, rule) in anchored {
+            if !literal_rules[id].contains(&rule) {
+                literal_rules[id].push(rule);
+            }
+        }
+        for (id, list, prefix) in listed {
+            literal_lists[id].push((list, prefix));
+        }
+        // A literal that is only ever a whole context word need not be
+        // reported where it merely starts a longer word.
+        for (id, lit) in literal_list.iter_mut().enumerate() {
+            lit.whole_word = literal_rules[id].is_empty()
+                && literal_lists[id].iter().all(|&(_, prefix)| !prefix);
+        }
+        let literals =
+            Literals::new(&literal_list).context("Failed to build the keyword automaton")?;
         let thresholds = rules
             .iter()
             .map(|r| min_confidence.unwrap_or(r.min_confidence))
@@ -183,8 +201,9 @@ impl Detector {
             version,
             thresholds,
             category_of,
-            keywords,
-            keyword_rules,
+            literals,
+            literal_rules,
+            literal_lists,
             at_rules,
             digit_rules,
             context_rules,
@@ -251,62 +270,46 @@ impl Detector {
             lower,
             pending,
             touched,
+            hits,
             state,
         } = scratch;
         lower.clear();
         lower.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
         let lower = &lower[..];
         state.found.clear();
-        state.header.clear();
-        if let Some(c) = context {
-            state.header.push(b' ');
-            state
-                .header
-                .extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
-                    b'_' | b'-' | b'.' => b' ',
-                    b => b,
-                }));
-            state.header.push(b' ');
-            state.header_hot.clear();
-            state.header_hot.resize(n, 0);
-            state.header_cold.clear();
-            state.header_cold.resize(n, 0);
-        }
+        self.set_header(context, state);
         if pending.len() != n {
             pending.clear();
             pending.resize(n, None);
         }
         touched.clear();
+        hits.clear();
+        self.literals.scan(text.as_bytes(), lower, hits);
+        let hits = &hits[..];
+        let text = Text { text, lower, hits };
 
         let mut push = |rule: usize, s: usize, e: usize| {
             let [before, after] = self.rules[rule].window;
-            let (ws, we) = (s.saturating_sub(before), (e + after).min(text.len()));
+            let (ws, we) = (s.saturating_sub(before), (e + after).min(text.text.len()));
             match &mut pending[rule] {
                 Some((ps, pe)) if ws <= *pe + MERGE_GAP => {
                     *ps = (*ps).min(ws);
                     *pe = (*pe).max(we);
                 }
                 slot => match slot.replace((ws, we)) {
-                    Some((ps, pe)) => self.confirm(rule, text, lower, state, ps, pe),
+                    Some((ps, pe)) => self.confirm(rule, &text, state, ps, pe),
                     None => touched.push(rule),
                 },
             }
         };
 
-        if let Some(ac) = &self.keywords {
-            // Leftmost-longest keeps the prefilter usable (overlapping search
-            // does not); restarting one byte after each hit still finds
-            // keywords that overlap it.
-            let mut at = 0;
-            while let Some(m) = ac.find(Input::new(lower).span(at..lower.len())) {
-                for &r in &self.keyword_rules[m.pattern().as_usize()] {
-                    push(r, m.start(), m.end());
-                }
-                at = m.start() + 1;
+        for h in hits {
+            for &r in &self.literal_rules[h.literal as usize] {
+                push(r, h.start, h.end);
             }
         }
         if !self.at_rules.is_empty() {
-            for at in memchr::memchr_iter(b'@', text.as_bytes()) {
+            for at in memchr::memchr_iter(b'@', text.text.as_bytes()) {
                 for &r in &self.at_rules {
                     push(r, at, at + 1);
                 }
@@ -314,7 +317,7 @@ impl Detector {
         }
         if !self.digit_rules.is_empty() {
             let min = self.digit_rules.iter().map(|&(_, d)| d).min().unwrap_or(1);
-            for (s, e, count) in digit_runs(text.as_bytes()) {
+            for (s, e, count) in digit_runs(text.text.as_bytes()) {
                 if count < min {
                     continue;
                 }
@@ -327,26 +330,86 @@ impl Detector {
         }
         for &rule in touched.iter() {
             if let Some((s, e)) = pending[rule].take() {
-                self.confirm(rule, text, lower, state, s, e);
+                self.confirm(rule, &text, state, s, e);
             }
         }
         for &r in &self.context_rules {
             if self.header_has(r, state, true) {
-                self.confirm(r, text, lower, state, 0, text.len());
+                self.confirm(r, &text, state, 0, text.text.len());
             }
         }
     }
 
+    /// Prepares `state` for the caller's context, keeping the previous
+    /// header's work when it is the same (the cells of one column).
+    fn set_header(&self, context: Option<&str>, state: &mut State) {
+        if state.header_for.as_deref() == context {
+            return;
+        }
+        state.header_for = context.map(str::to_string);
+        state.header.clear();
+        state.header_hits.clear();
+        let Some(c) = context else {
+            return;
+        };
+        state.header.push(b' ');
+        state
+            .header
+            .extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
+                b'_' | b'-' | b'.' => b' ',
+                b => b,
+            }));
+        state.header.push(b' ');
+        self.literals
+            .scan(&state.header, &state.header, &mut state.header_hits);
+        let n = self.rules.len();
+        state.header_hot.clear();
+        state.header_hot.resize(n, 0);
+        state.header_cold.clear();
+        state.header_cold.resize(n, 0);
+    }
+
+    /// Whether a word of rule `r`'s context (`positive`) or negative
+    /// context occurs in `lower[from..to]`, or in the caller's context.
+    #[allow(clippy::too_many_arguments)]
+    fn near(
+        &self,
+        r: usize,
+        positive: bool,
+        t: &Text,
+        state: &mut State,
+        from: usize,
+        to: usize,
+    ) -> bool {
+        self.header_has(r, state, positive)
+            || self.listed_in(hotword_list(r, positive), t.hits, t.lower, from, to)
+    }
+
+    /// Whether a word of hotword list `list` is among `hits` within
+    /// `lower[from..to]`.
+    fn listed_in(&self, list: usize, hits: &[Hit], lower: &[u8], from: usize, to: usize) -> bool {
+        let first = hits.partition_point(|h| h.start < from);
+        hits[first..].iter().take_while(|h| h.start < to).any(|h| {
+            h.end <= to
+                && self.literal_lists[h.literal as usize]
+                    .iter()
+                    .any(|&(l, prefix)| l == list && (prefix || ends_word(lower, h.end)))
+        })
+    }
+
     /// Runs rule `r`'s regex over `text[ws..we]` and records what passes.
-    fn confirm(&self, r: usize, text: &str, lower: &[u8], state: &mut State, ws: usize, we: usize) {
+    fn confirm(&self, r: usize, t: &Text, state: &mut State, ws: usize, we: usize) {
         let rule = &self.rules[r];
+        let text = t.text;
+        let window = |h: &Hotwords, s: usize, e: usize| {
+            (s.saturating_sub(h.window), (e + h.window).min(text.len()))
+        };
         // A rule that needs a hotword skips windows without one before
         // paying for its regex.
         if rule.requires_context {
             if let Some(h) = &rule.context {
-                let from = ws.saturating_sub(h.window);
-                let to = (we + h.window).min(text.len());
-                if !self.header_has(r, state, true) && !h.found(lower, from, to) {
+                let (from, to) = window(h, ws, we);
+                if !self.near(r, true, t, state, from, to) {
                     return;
                 }
             }
@@ -400,23 +463,15 @@ impl Detector {
             }
             let (ms, me) = (m.start(), m.end());
             let hot = rule.context.as_ref().is_some_and(|h| {
-                self.header_has(r, state, true)
-                    || h.found(
-                        lower,
-                        ms.saturating_sub(h.window),
-                        (me + h.window).min(text.len()),
-                    )
+                let (from, to) = window(h, ms, me);
+                self.near(r, true, t, state, from, to)
             });
             if rule.requires_context && !hot {
                 continue;
             }
             let cold = rule.negative_context.as_ref().is_some_and(|h| {
-                self.header_has(r, state, false)
-                    || h.found(
-                        lower,
-                        ms.saturating_sub(h.window),
-                        (me + h.window).min(text.len()),
-                    )
+                let (from, to) = window(h, ms, me);
+                self.near(r, false, t, state, from, to)
             });
             let mut confidence = rule.confidence;
             if hot {
@@ -439,23 +494,37 @@ impl Detector {
     }
 
     /// Whether the caller's context (column header) holds one of rule `r`'s
-    /// hotwords (`positive`) or negative hotwords; computed once per scan.
+    /// hotwords (`positive`) or negative hotwords; computed once per header.
     fn header_has(&self, r: usize, state: &mut State, positive: bool) -> bool {
         if state.header.is_empty() {
             return false;
         }
-        let rule = &self.rules[r];
-        let (cache, words) = if positive {
-            (&mut state.header_hot, &rule.context)
+        let cache = if positive {
+            &mut state.header_hot
         } else {
-            (&mut state.header_cold, &rule.negative_context)
+            &mut state.header_cold
         };
         if cache[r] == 0 {
-            let hit = words
-                .as_ref()
-                .is_some_and(|h| h.found(&state.header, 0, state.header.len()));
+            let list = hotword_list(r, positive);
+            let hit = self.listed_in(
+                list,
+                &state.header_hits,
+                &state.header,
+                0,
+                state.header.len(),
+            );
+            let cache = if positive {
+                &mut state.header_hot
+            } else {
+                &mut state.header_cold
+            };
             cache[r] = if hit { 2 } else { 1 };
         }
+        let cache = if positive {
+            &state.header_hot
+        } else {
+            &state.header_cold
+        };
         cache[r] == 2
     }
 
@@ -533,6 +602,19 @@ impl Detector {
             .map(|r| (r.id.clone(), r.pattern().to_string()))
             .collect()
     }
+}
+
+/// A text being scanned, with what the literal pass found in it.
+struct Text<'a> {
+    text: &'a str,
+    /// `text`, ASCII-lowercased.
+    lower: &'a [u8],
+    hits: &'a [Hit],
+}
+
+/// The id of rule `rule`'s context word list (`positive`) or negative one.
+fn hotword_list(rule: usize, positive: bool) -> usize {
+    rule * 2 + usize::from(!positive)
 }
 
 /// Shrinks `start..end` to the nearest enclosing char boundaries (byte

@@ -13,6 +13,7 @@
 #[cfg(test)]
 mod docs;
 mod engine;
+mod literals;
 mod mask;
 mod rules;
 mod validators;

@@ -7,9 +7,9 @@
 //! is reported here, at load time, with the rule id and file name; the engine
 //! never sees a broken rule.
 
+use super::literals::is_word;
 use super::mask::Mask;
 use super::validators::Validator;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use anyhow::{bail, ensure, Context, Result};
 use include_dir::{include_dir, Dir};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
@@ -194,6 +194,10 @@ struct ContextSpec {
 // Compiled rules
 // ------------------------------------------------------------------------
 
+/// Marks a keyword that may start inside a word (`*q~` in an Azure secret
+/// `...8Q~...`, `*passw` in `dbpassword`); other keywords match only where a
+/// word starts, which keeps the literal pass fast and quiet.
+pub(crate) const INSIDE_WORDS: char = '*';
 /// Default base confidence when a rule does not give one.
 const DEFAULT_CONFIDENCE: f32 = 0.6;
 /// Default threshold a detection must reach to be reported.
@@ -220,17 +224,16 @@ pub(crate) enum Anchor {
 }
 
 /// Hotwords looked up around a confirmed match (or in the caller's context).
+///
+/// The detector finds them in its single literal pass (`literals.rs`);
+/// a hotword counts where it starts a word and ends one (or, for a prefix
+/// such as `delinquen*`, wherever it starts a word).
 pub(crate) struct Hotwords {
-    ac: AhoCorasick,
-    /// Per word: matches as a prefix (`delinquen*`) rather than a whole word.
-    prefix: Vec<bool>,
+    /// Lowercase words, each with whether it matches as a prefix.
+    pub(crate) words: Vec<(String, bool)>,
     pub(crate) window: usize,
     /// Boost (context) or penalty (negative context).
     pub(crate) weight: f32,
-}
-
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b >= 0x80
 }
 
 impl Hotwords {
@@ -249,51 +252,23 @@ impl Hotwords {
             if negative { "penalty" } else { "boost" }
         );
         let mut words = Vec::new();
-        let mut prefix = Vec::new();
         for w in &spec.words {
             let w = w.trim().to_lowercase();
-            let (w, p) = match w.strip_suffix('*') {
+            let word = match w.strip_suffix('*') {
                 Some(stem) => (stem.to_string(), true),
                 None => (w, false),
             };
-            ensure!(!w.is_empty(), "empty context word");
-            words.push(w);
-            prefix.push(p);
+            ensure!(!word.0.is_empty(), "empty context word");
+            words.push(word);
         }
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&words)
-            .context("context words")?;
         Ok(Hotwords {
-            ac,
-            prefix,
+            words,
             window: spec
                 .window
                 .unwrap_or(DEFAULT_CONTEXT_WINDOW)
                 .min(MAX_WINDOW),
             weight: weight.unwrap_or(default_weight).clamp(0.0, 1.0),
         })
-    }
-
-    /// Whether a hotword occurs, as a whole word (or word prefix), in
-    /// `lower[from..to]`; `lower` must be ASCII-lowercased.
-    pub(crate) fn found(&self, lower: &[u8], from: usize, to: usize) -> bool {
-        // Leftmost-longest with a restart after each hit: as complete as an
-        // overlapping search, but it keeps the SIMD prefilter.
-        let mut at = from;
-        while let Some(m) = self.ac.find(Input::new(lower).span(at..to)) {
-            let (s, e) = (m.start(), m.end());
-            let starts_word = s == 0 || !is_word(lower[s - 1]) || !is_word(lower[s]);
-            let ends_word = self.prefix[m.pattern().as_usize()]
-                || e == lower.len()
-                || !is_word(lower[e])
-                || !is_word(lower[e - 1]);
-            if starts_word && ends_word {
-                return true;
-            }
-            at = s + 1;
-        }
-        false
     }
 }
 
@@ -428,13 +403,18 @@ impl Rule {
         };
         for k in &mut keywords {
             *k = k.to_lowercase();
-            ensure!(!k.trim().is_empty(), "empty keyword");
+            ensure!(
+                !k.trim_start_matches(INSIDE_WORDS).trim().is_empty(),
+                "empty keyword"
+            );
         }
         if !spec.keywords.is_empty() {
             for p in &spec.phrases {
                 let lp = p.to_lowercase();
                 ensure!(
-                    keywords.iter().any(|k| lp.contains(k.as_str())),
+                    keywords
+                        .iter()
+                        .any(|k| lp.contains(k.trim_start_matches(INSIDE_WORDS))),
                     "phrase {p:?} contains none of the keywords, so it could never be found"
                 );
             }
@@ -654,26 +634,5 @@ negative_examples = ["internal"]
     fn allow_keys_normalise_numbers() {
         assert_eq!(allow_key("4242 4242-4242 4242"), "4242424242424242");
         assert_eq!(allow_key(" Foo@Example.COM "), "foo@example.com");
-    }
-
-    #[test]
-    fn hotwords_are_word_bounded() {
-        let h = Hotwords::compile(
-            ContextSpec {
-                words: vec!["lic".into(), "delinquen*".into()],
-                window: None,
-                boost: None,
-                penalty: None,
-            },
-            0.2,
-            false,
-        )
-        .unwrap();
-        let t = b"public policy";
-        assert!(!h.found(t, 0, t.len()));
-        let t = b"a lic number";
-        assert!(h.found(t, 0, t.len()));
-        let t = b"account delinquency";
-        assert!(h.found(t, 0, t.len()));
     }
 }
