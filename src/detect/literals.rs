@@ -56,6 +56,9 @@ struct WordTable {
 const WORD_BLOOM_BITS: u32 = 16;
 const WORD_SLOT_BITS: u32 = 12;
 
+/// Texts shorter than this look for anywhere-literals byte by byte.
+const SHORT_TEXT: usize = 256;
+
 /// FxHash-style word hash, fed one byte at a time as the word is walked.
 #[inline]
 fn hash_step(h: u64, b: u8) -> u64 {
@@ -129,6 +132,9 @@ pub(crate) struct Literals {
     anywhere: Option<(AhoCorasick, Vec<u32>)>,
     /// Short literals found wherever they occur.
     short_anywhere: Vec<(u32, memmem::Finder<'static>)>,
+    /// Both kinds by first byte, for texts too short to pay for the
+    /// searchers' set-up (table cells).
+    anywhere_by_first: Vec<Vec<u32>>,
 }
 
 /// A literal to look for.
@@ -165,6 +171,7 @@ impl Literals {
         let mut lead = Vec::with_capacity(literals.len());
         let mut anywhere = (Vec::new(), Vec::new());
         let mut short_anywhere = Vec::new();
+        let mut anywhere_by_first = vec![Vec::new(); 256];
         let mut head = Vec::with_capacity(literals.len());
         for (id, literal) in literals.iter().enumerate() {
             let bytes = literal.text.as_bytes();
@@ -183,6 +190,9 @@ impl Literals {
             };
             head.push((u64::from_le_bytes(word), mask));
             if literal.inside_words || rest.is_empty() {
+                if let Some(&b) = bytes.first() {
+                    anywhere_by_first[usize::from(b)].push(id as u32);
+                }
                 if bytes.len() >= 4 {
                     anywhere.0.push(bytes);
                     anywhere.1.push(id as u32);
@@ -219,6 +229,7 @@ impl Literals {
             prefixes: WordTable::build(prefixes),
             anywhere,
             short_anywhere,
+            anywhere_by_first,
         })
     }
 
@@ -251,9 +262,45 @@ impl Literals {
             }
             p = end;
         }
+        if lower.len() < SHORT_TEXT {
+            for (i, &b) in lower.iter().enumerate() {
+                for &id in &self.anywhere_by_first[usize::from(b)] {
+                    let lit = &self.literals[id as usize];
+                    if lower.get(i + 1) == lit.get(1) && lower[i..].starts_with(lit) {
+                        out.push(Hit {
+                            literal: id,
+                            start: i,
+                            end: i + lit.len(),
+                        });
+                        sorted = false;
+                    }
+                }
+            }
+        } else {
+            self.find_anywhere(lower, out, &mut sorted);
+        }
+        if !sorted {
+            // Two sorted runs, mostly: a stable sort merges them in one pass.
+            out[first..].sort_by_key(|h| h.start);
+        }
+    }
+
+    /// Literals that may start anywhere, with the SIMD searchers.
+    fn find_anywhere(&self, lower: &[u8], out: &mut Vec<Hit>, sorted: &mut bool) {
         if let Some((ac, ids)) = &self.anywhere {
-            self.find_anywhere(ac, ids, lower, out);
-            sorted = false;
+            // Leftmost-longest keeps the prefilter usable (overlapping
+            // search does not); restarting one byte after each hit still
+            // finds literals that overlap it.
+            let mut at = 0;
+            while let Some(m) = ac.find(Input::new(lower).span(at..lower.len())) {
+                out.push(Hit {
+                    literal: ids[m.pattern().as_usize()],
+                    start: m.start(),
+                    end: m.end(),
+                });
+                *sorted = false;
+                at = m.start() + 1;
+            }
         }
         for (id, finder) in &self.short_anywhere {
             let len = self.literals[*id as usize].len();
@@ -263,12 +310,8 @@ impl Literals {
                     start,
                     end: start + len,
                 });
-                sorted = false;
+                *sorted = false;
             }
-        }
-        if !sorted {
-            // Two sorted runs, mostly: a stable sort merges them in one pass.
-            out[first..].sort_by_key(|h| h.start);
         }
     }
 
@@ -335,21 +378,6 @@ impl Literals {
                 start,
                 end,
             });
-        }
-    }
-
-    fn find_anywhere(&self, ac: &AhoCorasick, ids: &[u32], lower: &[u8], out: &mut Vec<Hit>) {
-        // Leftmost-longest keeps the prefilter usable (overlapping search
-        // does not); restarting one byte after each hit still finds
-        // literals that overlap it.
-        let mut at = 0;
-        while let Some(m) = ac.find(Input::new(lower).span(at..lower.len())) {
-            out.push(Hit {
-                literal: ids[m.pattern().as_usize()],
-                start: m.start(),
-                end: m.end(),
-            });
-            at = m.start() + 1;
         }
     }
 }
