@@ -108,6 +108,14 @@ class Failed(Exception):
     """A measured command exited with an unexpected code."""
 
 
+class PeerError:
+    """A peer that failed: its label and why, shown in its row instead of
+    a number."""
+
+    def __init__(self, label, why):
+        self.label, self.why = label, why
+
+
 def run(cmd, stdin=None, ok=(0,), capture=False, cwd=ROOT):
     """Runs `cmd` under GNU time; raises Failed on an unexpected exit code."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
@@ -185,7 +193,6 @@ class Bench:
         self.rows = []
         self.notes = []
         self.peak = (0.0, "")  # highest RSS of any kbscan run, and which
-        self.errors = {}  # peer label -> why it failed
         os.makedirs(self.base, exist_ok=True)
         self.cat_dir = os.path.join(self.base, "catalogs")
         os.makedirs(self.cat_dir, exist_ok=True)
@@ -237,21 +244,20 @@ class Bench:
         return repeat(reps or self.reps, lambda: run(cmd, ok=ok, stdin=stdin, capture=capture))
 
     def peer(self, label, cmd, ok=(0, 1), stdin=None, reps=None):
-        """A peer's median run, or None after noting why it failed: the
-        row then says `error: ...` instead of a number."""
+        """A peer's median run (Timed), or a PeerError saying why it failed."""
         try:
             t = self.timed(cmd, ok=ok, stdin=stdin, reps=reps)
         except Failed as e:
-            self.errors[label] = str(e)
             log(f"  peer {label} failed: {e}")
-            return None
+            return PeerError(label, str(e))
         t.label = label
         return t
 
-    def show(self, peer, fmt):
+    @staticmethod
+    def show(peer, fmt):
         """The peer column: `label: <fmt(peer)>`, or the peer's error."""
-        if isinstance(peer, str):
-            return f"{peer}: error: {self.errors.get(peer, '?')}"
+        if isinstance(peer, PeerError):
+            return f"{peer.label}: error: {peer.why}"
         return f"{peer.label}: {fmt(peer)}"
 
     def scan(self, root, catalog, threads, fresh=True, ok=(0, 1), reps=None):
@@ -290,8 +296,7 @@ class Bench:
     def rg_count(self, root, threads):
         flags = ["-U"] if self.multiline else []
         label = f"rg {' '.join(flags + [f'-j{threads}'])} -c -f"
-        return self.peer(label, [self.rg, *flags, f"-j{threads}", "-c", "-f", self.patterns, "--no-messages", root]) \
-            or label
+        return self.peer(label, [self.rg, *flags, f"-j{threads}", "-c", "-f", self.patterns, "--no-messages", root])
 
     def writer_row(self, what, k):
         """The catalog writer's share of a scan's wall time."""
@@ -319,7 +324,7 @@ class Bench:
         def versus(k, rg, threads, rate):
             met_rate = rate / threads >= T["text_mbps_per_core"]
             per_core = f"≥ {T['text_mbps_per_core']:.0f} MB/s per core"
-            if isinstance(rg, str):
+            if isinstance(rg, PeerError):
                 return (f"wall ≤ rg's; {per_core}", self.show(rg, None), "—", "**error**" if met_rate else False)
             faster = rg.secs / k.secs
             return (f"wall ≤ rg's; {per_core}",
@@ -333,7 +338,7 @@ class Bench:
         self.row("Text corpus, 2 threads", target,
                  f"{k2.secs:.2f} s, {r2:,.0f} MB/s = {r2 / 2:,.0f} per core ({mb / k2.cpu:,.0f}/CPU-s)",
                  peer, ratio, met)
-        rg_scaling = ("—" if isinstance(rg1, str) or isinstance(rg2, str)
+        rg_scaling = ("—" if isinstance(rg1, PeerError) or isinstance(rg2, PeerError)
                       else f"rg: {rg1.secs / rg2.secs:.2f}×")
         self.row("Scaling on the text corpus, 2 threads / 1 thread", f"≥ {T['text_2t_scaling']}×",
                  f"{r2 / r1:.2f}×", rg_scaling, "—", r2 / r1 >= T["text_2t_scaling"])
@@ -347,7 +352,7 @@ class Bench:
         if busy is not None:
             self.notes.append(f"Catalog writer busy {busy:.2f} s of the last 2-thread text scan's "
                               f"{k2.last.secs:.2f} s ({pct(busy / k2.last.secs)}).")
-        walk = self.peer("rg --files (walk only)", [self.rg, "--files", "-j2", self.text]) or "rg --files"
+        walk = self.peer("rg --files (walk only)", [self.rg, "--files", "-j2", self.text])
         again = self.scan(self.text, cat_path, 2, fresh=False)
         unchanged = again.summary.get("changes", {}).get("unchanged", 0)
         self.row(f"No-change re-scan, text corpus ({unchanged:,} unchanged)",
@@ -364,13 +369,13 @@ class Bench:
         _, size = tree_stats(self.text)
         t = self.peer("rg -j1 -c -f, line patterns only", [
             self.rg, "-j1", "-c", "-f", self.line_patterns, "--no-messages", self.text], reps=1)
-        if t:
+        if isinstance(t, PeerError):
+            self.notes.append(f"`rg` without `-U` failed: {t.why}.")
+        else:
             self.notes.append(
                 f"For comparison, `rg -j1 -c -f` without `-U`, given only the {self.n_line:,} patterns that cannot "
                 f"match a line break: {t.secs:.2f} s, {size / MB / t.secs:,.1f} MB/s ({size / MB / t.cpu:,.1f}/CPU-s) "
                 "on the text corpus (one run).")
-        else:
-            self.notes.append(f"`rg` without `-U` failed: {self.errors['rg -j1 -c -f, line patterns only']}.")
 
     def small_corpus(self):
         T = TARGETS
@@ -381,7 +386,7 @@ class Bench:
         f2 = files / k2.secs
         measured = f"{f2:,.0f} files/s ({size / MB / k2.secs:,.0f} MB/s; {files / k2.cpu:,.0f} files/CPU-s)"
         what = f"{files:,} files of 1–8 KiB"
-        if isinstance(rg2, str):
+        if isinstance(rg2, PeerError):
             self.row(f"{what}, 2 threads", f"≥ {T['small_vs_rg']:.0%} of rg's files/s", measured,
                      self.show(rg2, None), "—", "**error**")
         else:
@@ -392,7 +397,7 @@ class Bench:
         self.writer_row(f"{files:,} small files, 2 threads", k2)
         self.row(f"Peak RSS, {files:,} small files, 2 threads", f"≤ {T['rss_mb']:.0f} MB", f"{k2.rss_mb:,.0f} MB",
                  self.show(rg2, lambda p: f"{p.rss_mb:,.0f} MB"), "—", k2.rss_mb <= T["rss_mb"])
-        walk = self.peer("rg --files", [self.rg, "--files", "-j2", self.small]) or "rg --files"
+        walk = self.peer("rg --files", [self.rg, "--files", "-j2", self.small])
         again = self.scan(self.small, cat_path, 2, fresh=False)
         self.row(f"No-change re-scan, {files:,} small files", f"≤ {T['rescan_fraction']:.0%} of the first scan",
                  f"{again.secs:.2f} s ({pct(again.secs / k2.secs)}; {files / again.secs:,.0f} files/s)",
@@ -425,19 +430,19 @@ class Bench:
         self.notes.append(f"Gate verdicts for the {len(rows):,} real paths: "
                           + ", ".join(f"{k} {v:,}" for k, v in sorted(verdicts.items())) + ".")
         peer = self.peer("Python sqlite3 + stat", [self.py, os.path.join(HERE, "gate_peer.py"), big, "2"],
-                         ok=(0,), stdin=paths) or "Python sqlite3 + stat"
+                         ok=(0,), stdin=paths)
         rate = len(rows) / g.secs
         self.row(f"Gate, {len(rows):,} paths from stdin, catalog of {n:,} documents",
                  f"≥ {T['gate_paths_per_s']:,} paths/s", f"{rate:,.0f} paths/s ({len(rows) / g.cpu:,.0f}/CPU-s)",
                  self.show(peer, lambda p: f"{len(rows) / p.secs:,.0f} paths/s ({len(rows) / p.cpu:,.0f}/CPU-s)"),
-                 "—" if isinstance(peer, str) else f"{rate / (len(rows) / peer.secs):.1f}×",
+                 "—" if isinstance(peer, PeerError) else f"{rate / (len(rows) / peer.secs):.1f}×",
                  rate >= T["gate_paths_per_s"])
 
     def relative(self, measure, target, k, peer, unit, fmt, goal):
         """A row whose target is a ratio to the peer's rate (`unit` per run)."""
         r = unit / k.secs
         measured = f"{fmt(r)} ({fmt(unit / k.cpu)}/CPU-s)"
-        if isinstance(peer, str):
+        if isinstance(peer, PeerError):
             self.row(measure, target, measured, self.show(peer, None), "—", "**error**")
             return
         p = unit / peer.secs
@@ -448,7 +453,7 @@ class Bench:
         files = list_files(self.pdf)
         pages = len(files) * self.cfg["pdf_pages"]
         peer = self.peer("pdftotext", ["bash", "-c", f"for f in '{self.pdf}'/*.pdf; do pdftotext \"$f\" - > /dev/null"
-                                       " || exit 3; done"], ok=(0,)) or "pdftotext"
+                                       " || exit 3; done"], ok=(0,))
         k = self.scan(self.pdf, self.catalog("pdf"), 1)
         self.relative(f"PDF text, {len(files)} files / {pages:,} pages, 1 thread",
                       f"≥ {TARGETS['pdf_vs_pdftotext']}× pdftotext", k, peer, pages,
@@ -458,7 +463,7 @@ class Bench:
         files = list_files(self.xlsx)
         cells = len(files) * 2 * (self.cfg["xlsx_rows"] + 1) * 8
         peer = self.peer("openpyxl read-only", [self.py, os.path.join(HERE, "xlsx_peer.py")] + files,
-                         ok=(0,)) or "openpyxl read-only"
+                         ok=(0,))
         k = self.scan(self.xlsx, self.catalog("xlsx"), 1)
         self.relative(f"XLSX cells, {len(files)} workbooks / {cells:,} cells, 1 thread",
                       f"≥ {TARGETS['xlsx_vs_openpyxl']}× openpyxl", k, peer, cells,
@@ -467,13 +472,13 @@ class Bench:
     def big_file(self):
         T = TARGETS
         _, size = tree_stats(self.bigdir)
-        cat = self.peer("cat", ["cat", os.path.join(self.bigdir, "big.txt")], ok=(0,), reps=1) or "cat"
+        cat = self.peer("cat", ["cat", os.path.join(self.bigdir, "big.txt")], ok=(0,), reps=1)
         k = self.scan(self.bigdir, self.catalog("single"), 2, reps=1)
         r = size / MB / k.secs
         self.row(f"One {human(size)} text file, 2 threads", f"≥ {T['big_file_mbps']:.0f} MB/s",
                  f"{r:,.0f} MB/s ({size / MB / k.cpu:,.0f}/CPU-s)",
                  self.show(cat, lambda p: f"{size / MB / p.secs:,.0f} MB/s"),
-                 "—" if isinstance(cat, str) else f"{r / (size / MB / cat.secs):.2f}×", r >= T["big_file_mbps"])
+                 "—" if isinstance(cat, PeerError) else f"{r / (size / MB / cat.secs):.2f}×", r >= T["big_file_mbps"])
         self.row(f"Peak RSS, one {human(size)} text file", f"≤ {T['rss_mb']:.0f} MB",
                  f"{k.rss_mb:,.0f} MB", "—", "—", k.rss_mb <= T["rss_mb"])
 
