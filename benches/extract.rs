@@ -285,13 +285,5 @@ fn extractors(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    // The bench machine is small and shared: short, steady runs.
-    Criterion::default()
-        .sample_size(10)
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(3))
-}
-
-criterion_group! { name = benches; config = config(); targets = extractors }
+criterion_group! { name = benches; config = common::criterion(10); targets = extractors }
 criterion_main!(benches);
