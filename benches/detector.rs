@@ -162,13 +162,5 @@ fn whole_pack(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    // The bench machine is small and shared: short, steady runs.
-    Criterion::default()
-        .sample_size(20)
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(3))
-}
-
-criterion_group! { name = benches; config = config(); targets = families, whole_pack }
+criterion_group! { name = benches; config = common::criterion(20); targets = families, whole_pack }
 criterion_main!(benches);

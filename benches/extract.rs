@@ -88,6 +88,30 @@ fn zip_package(parts: &[(&str, String)]) -> Vec<u8> {
 const RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#;
 
+/// An OOXML package: the content types (`overrides`: `(part, content type)`),
+/// the package relationship to the `main` part, then `parts`.
+fn ooxml_package(overrides: &[(&str, &str)], main: &str, parts: Vec<(&str, String)>) -> Vec<u8> {
+    let mut types = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+"#,
+    );
+    for (part, kind) in overrides {
+        types.push_str(&format!(
+            "<Override PartName=\"/{part}\" ContentType=\"application/vnd.openxmlformats-officedocument.{kind}\"/>\n"
+        ));
+    }
+    types.push_str("</Types>");
+    let rels = format!(
+        r#"{RELS}<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="{main}"/></Relationships>"#
+    );
+    let mut all = vec![("[Content_Types].xml", types), ("_rels/.rels", rels)];
+    all.extend(parts);
+    zip_package(&all)
+}
+
 /// A one-sheet workbook with shared strings, as Excel writes it.
 fn xlsx_input(n: usize) -> Vec<u8> {
     let mut strings: Vec<String> = Vec::new();
@@ -122,25 +146,14 @@ fn xlsx_input(n: usize) -> Vec<u8> {
         sst.push_str(&format!("<si><t xml:space=\"preserve\">{s}</t></si>"));
     }
     sst.push_str("</sst>");
-    zip_package(&[
-        (
-            "[Content_Types].xml",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
-<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
-<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>
-</Types>"#
-                .into(),
-        ),
-        (
-            "_rels/.rels",
-            format!(
-                r#"{RELS}<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
-            ),
-        ),
+    ooxml_package(
+        &[
+            ("xl/workbook.xml", "spreadsheetml.sheet.main+xml"),
+            ("xl/worksheets/sheet1.xml", "spreadsheetml.worksheet+xml"),
+            ("xl/sharedStrings.xml", "spreadsheetml.sharedStrings+xml"),
+        ],
+        "xl/workbook.xml",
+        vec![
         (
             "xl/workbook.xml",
             r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -156,7 +169,8 @@ fn xlsx_input(n: usize) -> Vec<u8> {
         ),
         ("xl/worksheets/sheet1.xml", sheet),
         ("xl/sharedStrings.xml", sst),
-    ])
+    ],
+    )
 }
 
 /// A word-processing document: one paragraph per generated line.
@@ -174,25 +188,11 @@ fn docx_input(bytes: usize) -> Vec<u8> {
         ));
     }
     body.push_str("</w:body></w:document>");
-    zip_package(&[
-        (
-            "[Content_Types].xml",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
-</Types>"#
-                .into(),
-        ),
-        (
-            "_rels/.rels",
-            format!(
-                r#"{RELS}<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#
-            ),
-        ),
-        ("word/document.xml", body),
-    ])
+    ooxml_package(
+        &[("word/document.xml", "wordprocessingml.document.main+xml")],
+        "word/document.xml",
+        vec![("word/document.xml", body)],
+    )
 }
 
 /// A text PDF: `pages` pages of 60 lines in Helvetica, one `Tj` per line.
@@ -285,13 +285,5 @@ fn extractors(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    // The bench machine is small and shared: short, steady runs.
-    Criterion::default()
-        .sample_size(10)
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(3))
-}
-
-criterion_group! { name = benches; config = config(); targets = extractors }
+criterion_group! { name = benches; config = common::criterion(10); targets = extractors }
 criterion_main!(benches);

@@ -10,10 +10,10 @@
 # their parameters are unchanged), runs every measurement and prints one
 # markdown table on stdout. Progress goes to stderr.
 #
-#   --quick   tiny corpora, one run each: a CI smoke test (< 60 s once built)
+#   --quick   tiny corpora, one run each: a CI smoke test (~30 s once built)
 #   (default) ~256 MB text, 50,000 small files, a 1 GB file, 3 runs each
 #   --full    ~1 GB text, 200,000 small files, a 4 GB file, a catalog of
-#             1,000,000 documents, 3 runs each (~15 min on 2 cores, plus
+#             1,000,000 documents, 3 runs each (~30 min on 2 cores, plus
 #             ~2.5 min to generate the corpora the first time)
 set -euo pipefail
 cd "$(dirname "$0")/.."

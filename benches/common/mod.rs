@@ -6,6 +6,7 @@
 //! sensitive from one family. Every sensitive value is synthetic and made at
 //! run time from a fixed seed: nothing here is real data or a real key.
 
+use criterion::Criterion;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -318,3 +319,12 @@ pub const HEADER: [&str; 8] = [
     "agent",
     "notes",
 ];
+
+/// Criterion settings for the bench machine, which is small and shared:
+/// short, steady runs of `samples` samples.
+pub fn criterion(samples: usize) -> Criterion {
+    Criterion::default()
+        .sample_size(samples)
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3))
+}

@@ -6,7 +6,9 @@
 //! (ratio, running total; the zip crate refuses data longer than declared),
 //! and every inflated byte is charged as it streams (`Metered`). Members that
 //! are text stream in bounded chunks whatever their size; other members are
-//! read into memory up to `max_member_size`.
+//! read into memory up to `max_member_size`. The declared sizes of all
+//! members of an archive are checked together first, so a bomb of many
+//! small members fails before anything is inflated.
 //!
 //! A zip is first classified by its members: OOXML (`word/`, `ppt/`, `xl/`)
 //! and ODF (`mimetype`) packages go to their readers, anything else is an
@@ -242,6 +244,7 @@ fn members<R: Read + Seek>(
     if zip.len() as u64 > ctx.budgets().max_entries {
         return Err(ExtractError::Budget("entries"));
     }
+    check_declared_total(ctx, zip)?;
     let mut folded = Members::new("member");
     for i in 0..zip.len() {
         ctx.check()?;
@@ -272,6 +275,31 @@ fn members<R: Read + Seek>(
         folded.add(&o)?;
     }
     folded.finish()
+}
+
+/// Checks the sizes the central directory declares for all members
+/// together, before any member is inflated. Each member under the ratio
+/// floor passes its own check, so 2,000 members of 900 KiB would otherwise
+/// be inflated and scanned up to the expanded-bytes budget before it trips.
+/// The total is held to that budget first (the kind streaming would reach),
+/// then to the ratio. Members that fail their own check are left out here:
+/// they are refused one by one, as contained documents. Declared sizes can
+/// lie; `Metered` still charges every inflated byte.
+fn check_declared_total<R: Read + Seek>(ctx: &Ctx, zip: &mut ZipArchive<R>) -> Res<()> {
+    let (mut size, mut compressed) = (0u64, 0u64);
+    for i in 0..zip.len() {
+        // An unreadable entry is reported when its turn comes.
+        let Ok(f) = zip.by_index_raw(i) else { continue };
+        if f.is_dir() || f.encrypted() || ctx.check_declared(f.size(), f.compressed_size()).is_err()
+        {
+            continue;
+        }
+        size = size.saturating_add(f.size());
+        compressed = compressed.saturating_add(f.compressed_size());
+    }
+    // Ratio 1: the budget alone.
+    ctx.check_declared(size, size)?;
+    ctx.check_declared(size, compressed)
 }
 
 /// A gzip stream: its payload is read as this same document.
@@ -324,4 +352,51 @@ pub(crate) fn tar(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Res<Vec<S
         folded.add(&o)?;
     }
     folded.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::Collect;
+    use super::super::{extract_bytes, ExtractConfig, ExtractError, Outcome};
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+
+    /// A zip of `n` members of `size` zero bytes, deflated.
+    fn zeros_zip(n: usize, size: usize) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = SimpleFileOptions::default();
+        for i in 0..n {
+            w.start_file(format!("m/{i}.txt"), opts).unwrap();
+            w.write_all(&vec![0u8; size]).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn extract(bytes: &[u8], cfg: &ExtractConfig) -> (Outcome, Collect) {
+        let mut c = Collect::default();
+        let o = extract_bytes("a.zip", bytes, cfg, &mut c);
+        (o, c)
+    }
+
+    /// Members that each pass their own checks, refused together from the
+    /// central directory before a single one is opened.
+    #[test]
+    fn declared_totals_fail_before_inflating() {
+        let small = zeros_zip(3, 600 << 10);
+        let (o, c) = extract(&small, &ExtractConfig::default());
+        assert_eq!(o, Outcome::Error(ExtractError::Budget("ratio")));
+        assert!(c.left.is_empty(), "no member opened: {:?}", c.left);
+
+        let mut cfg = ExtractConfig::default();
+        cfg.budgets.max_ratio = u64::MAX;
+        cfg.budgets.max_expanded_bytes = 1 << 20;
+        let (o, c) = extract(&small, &cfg);
+        assert_eq!(o, Outcome::Error(ExtractError::Budget("expanded-bytes")));
+        assert!(c.left.is_empty(), "no member opened: {:?}", c.left);
+
+        // Under every budget together: read as usual.
+        let (o, c) = extract(&zeros_zip(3, 1000), &ExtractConfig::default());
+        assert!(matches!(o, Outcome::Ok { .. }), "{o:?}");
+        assert_eq!(c.left.len(), 3);
+    }
 }

@@ -23,8 +23,13 @@ pub(crate) fn extract_html(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Outc
         return Outcome::Skipped("binary".into());
     };
     let text = nanohtml2text::html2text(&html);
+    chunked(ctx, &text, v)
+}
+
+/// Hands a whole extracted text to the visitor in chunks.
+fn chunked(ctx: &Ctx, text: &str, v: &mut dyn Visitor) -> Outcome {
     let mut chunker = Chunker::new(&ctx.cfg, v);
-    chunker.push(&text);
+    chunker.push(text);
     let notes = if chunker.finish() {
         vec![]
     } else {
@@ -62,14 +67,7 @@ pub(crate) fn stream_xml(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Ou
         Ok(Err(e)) => return as_text(e.to_string(), buf, r, v),
         Ok(Ok(())) => {}
     }
-    let mut chunker = Chunker::new(&ctx.cfg, v);
-    chunker.push(&text);
-    let notes = if chunker.finish() {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    };
-    Outcome::Ok { notes }
+    chunked(ctx, &text, v)
 }
 
 /// Appends the text content of an XML document to `out`. The outer error

@@ -183,12 +183,48 @@ struct Block {
     notes: bool,
 }
 
+impl Block {
+    fn new(kind: BlockKind, text: String, page: u32, notes_depth: u32) -> Self {
+        Block {
+            kind,
+            text,
+            page,
+            notes: notes_depth > 0,
+        }
+    }
+}
+
+/// An open comment or tracked-deletion container.
 struct Open {
     author: String,
     buf: String,
     /// Paragraphs open when this container started (ODF annotations sit
     /// inside the paragraph they annotate).
     base: usize,
+}
+
+impl Open {
+    /// Opens at element `e`, the author read from attribute `key` if any.
+    fn at(e: &BytesStart<'_>, key: Option<&str>, base: usize) -> Self {
+        Open {
+            author: key.map(|k| attr(e, k)).unwrap_or_default(),
+            buf: String::new(),
+            base,
+        }
+    }
+}
+
+/// The normalised value of attribute `key`, empty if absent.
+fn attr(e: &BytesStart<'_>, key: &str) -> String {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == key)
+        .map(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map(|c| c.into_owned())
+                .unwrap_or_else(|_| a.value.to_string())
+        })
+        .unwrap_or_default()
 }
 
 /// Walks one XML part and returns its text blocks in document order.
@@ -201,17 +237,6 @@ fn blocks(ctx: &Ctx, xml: &str, d: &Dialect) -> Res<Vec<Block>> {
     let (mut skip, mut text_depth, mut page, mut notes_depth) = (0u32, 0u32, 0u32, 0u32);
     let mut creator: Option<String> = None;
     let mut events = 0u32;
-    let attr = |e: &BytesStart<'_>, key: &str| -> String {
-        e.attributes()
-            .flatten()
-            .find(|a| a.key.as_ref() == key)
-            .map(|a| {
-                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map(|c| c.into_owned())
-                    .unwrap_or_else(|_| a.value.to_string())
-            })
-            .unwrap_or_default()
-    };
     loop {
         events = events.wrapping_add(1);
         if events.is_multiple_of(8192) {
@@ -251,33 +276,23 @@ fn blocks(ctx: &Ctx, xml: &str, d: &Dialect) -> Res<Vec<Block>> {
             } else if d.para.contains(&name) {
                 if empty {
                     if group.is_none() && del.is_none() {
-                        out.push(Block {
-                            kind: BlockKind::Para,
-                            text: String::new(),
+                        out.push(Block::new(
+                            BlockKind::Para,
+                            String::new(),
                             page,
-                            notes: notes_depth > 0,
-                        });
+                            notes_depth,
+                        ));
                     }
                 } else {
                     paras.push(String::new());
                 }
             } else if let Some((_, key)) = d.group.iter().find(|(t, _)| *t == name) {
                 if !empty {
-                    let author = key.map(|k| attr(e, k)).unwrap_or_default();
-                    group = Some(Open {
-                        author,
-                        buf: String::new(),
-                        base: paras.len(),
-                    });
+                    group = Some(Open::at(e, *key, paras.len()));
                 }
             } else if let Some((_, key)) = d.del.iter().find(|(t, _)| *t == name) {
                 if !empty {
-                    let author = key.map(|k| attr(e, k)).unwrap_or_default();
-                    del = Some(Open {
-                        author,
-                        buf: String::new(),
-                        base: paras.len(),
-                    });
+                    del = Some(Open::at(e, *key, paras.len()));
                 }
             } else if name == "dc:creator" && (group.is_some() || del.is_some()) && !empty {
                 creator = Some(String::new());
@@ -301,42 +316,26 @@ fn blocks(ctx: &Ctx, xml: &str, d: &Dialect) -> Res<Vec<Block>> {
                 if d.para.contains(&name) {
                     let text = paras.pop().unwrap_or_default();
                     let depth = paras.len();
-                    if let Some(open) = del.as_mut().filter(|o| depth <= o.base) {
-                        separate(&mut open.buf, '\n');
-                        open.buf.push_str(&text);
-                    } else if let Some(open) = group.as_mut().filter(|o| depth <= o.base) {
-                        separate(&mut open.buf, '\n');
-                        open.buf.push_str(&text);
-                    } else if let Some(outer) = paras.last_mut() {
+                    let container = del
+                        .as_mut()
+                        .filter(|o| depth <= o.base)
+                        .or_else(|| group.as_mut().filter(|o| depth <= o.base))
+                        .map(|o| &mut o.buf);
+                    if let Some(outer) = container.or_else(|| paras.last_mut()) {
                         separate(outer, '\n');
                         outer.push_str(&text);
                     } else {
-                        out.push(Block {
-                            kind: BlockKind::Para,
-                            text,
-                            page,
-                            notes: notes_depth > 0,
-                        });
+                        out.push(Block::new(BlockKind::Para, text, page, notes_depth));
                     }
                 } else if d.group.iter().any(|(t, _)| *t == name) {
                     if let Some(open) = group.take() {
                         let kind = BlockKind::Comment(open.author);
-                        out.push(Block {
-                            kind,
-                            text: open.buf,
-                            page,
-                            notes: notes_depth > 0,
-                        });
+                        out.push(Block::new(kind, open.buf, page, notes_depth));
                     }
                 } else if d.del.iter().any(|(t, _)| *t == name) {
                     if let Some(open) = del.take() {
                         let kind = BlockKind::Deleted(open.author);
-                        out.push(Block {
-                            kind,
-                            text: open.buf,
-                            page,
-                            notes: notes_depth > 0,
-                        });
+                        out.push(Block::new(kind, open.buf, page, notes_depth));
                     }
                 } else if name == "dc:creator" {
                     if let (Some(author), Some(open)) =
@@ -417,6 +416,23 @@ fn comment_author(author: String) -> String {
     }
 }
 
+fn comment(author: String) -> Location {
+    Location::Comment {
+        author: comment_author(author),
+    }
+}
+
+/// Emits a comment or tracked-deletion block as its own part (setting
+/// `saw` if it had text) and gives a paragraph back for the caller to place.
+fn aside(v: &mut dyn Visitor, block: Block, saw: &mut bool) -> Option<Block> {
+    match block.kind {
+        BlockKind::Para => return Some(block),
+        BlockKind::Deleted(author) => *saw |= emit(v, &block.text, deletion(&author)),
+        BlockKind::Comment(author) => *saw |= emit(v, &block.text, comment(author)),
+    }
+    None
+}
+
 fn finish(saw_text: bool) -> Vec<String> {
     if saw_text {
         vec![]
@@ -434,21 +450,9 @@ pub(crate) fn docx<R: Read + Seek>(
     let body = part(ctx, zip, "word/document.xml")?.unwrap_or_default();
     let mut n = 0u32;
     for block in blocks(ctx, &body, &WORD)? {
-        match block.kind {
-            BlockKind::Para => {
-                n += 1;
-                saw |= emit(v, &block.text, Location::Paragraph { n });
-            }
-            BlockKind::Deleted(author) => saw |= emit(v, &block.text, deletion(&author)),
-            BlockKind::Comment(author) => {
-                saw |= emit(
-                    v,
-                    &block.text,
-                    Location::Comment {
-                        author: comment_author(author),
-                    },
-                )
-            }
+        if let Some(para) = aside(v, block, &mut saw) {
+            n += 1;
+            saw |= emit(v, &para.text, Location::Paragraph { n });
         }
     }
     let mut parts: Vec<(String, &str)> = names(zip)
@@ -479,21 +483,9 @@ pub(crate) fn docx<R: Read + Seek>(
         };
         let mut joined = String::new();
         for block in blocks(ctx, &xml, &WORD)? {
-            match block.kind {
-                BlockKind::Para => {
-                    separate(&mut joined, '\n');
-                    joined.push_str(&block.text);
-                }
-                BlockKind::Deleted(author) => saw |= emit(v, &block.text, deletion(&author)),
-                BlockKind::Comment(author) => {
-                    saw |= emit(
-                        v,
-                        &block.text,
-                        Location::Comment {
-                            author: comment_author(author),
-                        },
-                    )
-                }
+            if let Some(para) = aside(v, block, &mut saw) {
+                separate(&mut joined, '\n');
+                joined.push_str(&para.text);
             }
         }
         saw |= emit(
@@ -694,13 +686,7 @@ pub(crate) fn xlsx_comments<R: Read + Seek>(
                     .and_then(|i| authors.get(i))
                     .cloned()
                     .unwrap_or_default();
-                saw |= emit(
-                    v,
-                    &block.text,
-                    Location::Comment {
-                        author: comment_author(author),
-                    },
-                );
+                saw |= emit(v, &block.text, comment(author));
             }
         }
     }
@@ -723,28 +709,20 @@ pub(crate) fn odf<R: Read + Seek>(
     let mut n = 0u32;
     let mut slides: Vec<(u32, bool, String)> = Vec::new();
     for block in blocks(ctx, &content, &ODF)? {
-        match block.kind {
-            BlockKind::Para if block.page > 0 => match slides.last_mut() {
-                Some((p, notes, text)) if *p == block.page && *notes == block.notes => {
-                    separate(text, '\n');
-                    text.push_str(&block.text);
-                }
-                _ => slides.push((block.page, block.notes, block.text)),
-            },
-            BlockKind::Para => {
-                n += 1;
-                saw |= emit(v, &block.text, Location::Paragraph { n });
+        let Some(para) = aside(v, block, &mut saw) else {
+            continue;
+        };
+        if para.page == 0 {
+            n += 1;
+            saw |= emit(v, &para.text, Location::Paragraph { n });
+            continue;
+        }
+        match slides.last_mut() {
+            Some((p, notes, text)) if *p == para.page && *notes == para.notes => {
+                separate(text, '\n');
+                text.push_str(&para.text);
             }
-            BlockKind::Comment(author) => {
-                saw |= emit(
-                    v,
-                    &block.text,
-                    Location::Comment {
-                        author: comment_author(author),
-                    },
-                )
-            }
-            BlockKind::Deleted(author) => saw |= emit(v, &block.text, deletion(&author)),
+            _ => slides.push((para.page, para.notes, para.text)),
         }
     }
     for (page, notes, text) in slides {

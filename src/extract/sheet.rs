@@ -31,6 +31,31 @@ pub(crate) enum Book {
     Ods,
 }
 
+/// Every cell of every sheet of an open xlsx or xlsb workbook, streamed.
+/// A macro because calamine's two cell readers share no trait.
+macro_rules! stream_cells {
+    ($ctx:expr, $wb:expr, $out:expr) => {
+        for name in $wb.sheet_names() {
+            $ctx.check()?;
+            $out.start_sheet();
+            let mut cells = $wb
+                .worksheet_cells_reader(&name)
+                .map_err(|e| book_error(calamine::Error::from(e)))?;
+            let mut n = 0u32;
+            while let Some(cell) = cells
+                .next_cell()
+                .map_err(|e| book_error(calamine::Error::from(e)))?
+            {
+                n = n.wrapping_add(1);
+                if n.is_multiple_of(65_536) {
+                    $ctx.check()?;
+                }
+                $out.cell(&name, cell.get_position(), render_ref(cell.get_value()));
+            }
+        }
+    };
+}
+
 pub(crate) fn extract(
     ctx: &Ctx,
     book: Book,
@@ -48,46 +73,12 @@ pub(crate) fn extract(
         Book::Xlsx => {
             let mut wb: Xlsx<Cursor<&[u8]>> = calamine::open_workbook_from_rs(cursor)
                 .map_err(|e: calamine::XlsxError| book_error(e.into()))?;
-            for name in wb.sheet_names() {
-                ctx.check()?;
-                out.start_sheet();
-                let mut cells = wb
-                    .worksheet_cells_reader(&name)
-                    .map_err(|e| book_error(calamine::Error::from(e)))?;
-                let mut n = 0u32;
-                while let Some(cell) = cells
-                    .next_cell()
-                    .map_err(|e| book_error(calamine::Error::from(e)))?
-                {
-                    n = n.wrapping_add(1);
-                    if n.is_multiple_of(65_536) {
-                        ctx.check()?;
-                    }
-                    out.cell(&name, cell.get_position(), render_ref(cell.get_value()));
-                }
-            }
+            stream_cells!(ctx, wb, out);
         }
         Book::Xlsb => {
             let mut wb: Xlsb<Cursor<&[u8]>> = calamine::open_workbook_from_rs(cursor)
                 .map_err(|e: calamine::XlsbError| book_error(e.into()))?;
-            for name in wb.sheet_names() {
-                ctx.check()?;
-                out.start_sheet();
-                let mut cells = wb
-                    .worksheet_cells_reader(&name)
-                    .map_err(|e| book_error(calamine::Error::from(e)))?;
-                let mut n = 0u32;
-                while let Some(cell) = cells
-                    .next_cell()
-                    .map_err(|e| book_error(calamine::Error::from(e)))?
-                {
-                    n = n.wrapping_add(1);
-                    if n.is_multiple_of(65_536) {
-                        ctx.check()?;
-                    }
-                    out.cell(&name, cell.get_position(), render_ref(cell.get_value()));
-                }
-            }
+            stream_cells!(ctx, wb, out);
         }
         Book::Xls => {
             let wb: Xls<Cursor<&[u8]>> = calamine::open_workbook_from_rs(cursor)
