@@ -71,19 +71,31 @@ pub struct Scratch {
 /// The parts of [`Scratch`] that confirmation writes to.
 #[derive(Default)]
 struct State {
-    /// The caller context that `header` and its caches describe: cells of
-    /// one column share them.
-    header_for: Option<String>,
-    /// Normalised caller context (column header), padded with spaces.
-    header: Vec<u8>,
-    /// Literals found in `header`.
-    header_hits: Vec<Hit>,
-    /// Per rule: whether the header holds a hotword (0 unknown, 1 no, 2 yes),
-    /// then the same for negative hotwords.
-    header_hot: Vec<u8>,
-    header_cold: Vec<u8>,
+    /// The caller's context (column header) of the current text.
+    header: Header,
+    /// Other recent headers: the cells of a table row come column by column,
+    /// so each column's work is kept, not redone per cell.
+    columns: Vec<Header>,
     found: Vec<Detection>,
 }
+
+/// A caller context (column header) and what is known about it.
+#[derive(Default)]
+struct Header {
+    /// The context as given; `None` for a text without one.
+    source: Option<String>,
+    /// Normalised, padded with spaces; empty without a context.
+    text: Vec<u8>,
+    /// Literals found in `text`.
+    hits: Vec<Hit>,
+    /// Per rule: whether the header holds a hotword (0 unknown, 1 no, 2 yes),
+    /// then the same for negative hotwords.
+    hot: Vec<u8>,
+    cold: Vec<u8>,
+}
+
+/// Most column headers kept in [`State::columns`].
+const MAX_COLUMNS: usize = 64;
 
 impl Scratch {
     /// Empty scratch space; it grows to fit the largest text scanned.
@@ -340,33 +352,47 @@ impl Detector {
         }
     }
 
-    /// Prepares `state` for the caller's context, keeping the previous
-    /// header's work when it is the same (the cells of one column).
+    /// Prepares `state` for the caller's context, reusing the work done for
+    /// it in earlier cells of the same column.
     fn set_header(&self, context: Option<&str>, state: &mut State) {
-        if state.header_for.as_deref() == context {
+        if state.header.source.as_deref() == context {
             return;
         }
-        state.header_for = context.map(str::to_string);
-        state.header.clear();
-        state.header_hits.clear();
+        let previous = std::mem::take(&mut state.header);
+        if previous.source.is_some() {
+            if state.columns.len() >= MAX_COLUMNS {
+                state.columns.clear();
+            }
+            state.columns.push(previous);
+        }
         let Some(c) = context else {
             return;
         };
-        state.header.push(b' ');
-        state
-            .header
-            .extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
-                b'_' | b'-' | b'.' => b' ',
-                b => b,
-            }));
-        state.header.push(b' ');
-        self.literals
-            .scan(&state.header, &state.header, &mut state.header_hits);
+        if let Some(i) = state
+            .columns
+            .iter()
+            .position(|h| h.source.as_deref() == Some(c))
+        {
+            state.header = state.columns.swap_remove(i);
+            return;
+        }
+        let mut text = Vec::with_capacity(c.len() + 2);
+        text.push(b' ');
+        text.extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
+            b'_' | b'-' | b'.' => b' ',
+            b => b,
+        }));
+        text.push(b' ');
+        let mut hits = Vec::new();
+        self.literals.scan(&text, &text, &mut hits);
         let n = self.rules.len();
-        state.header_hot.clear();
-        state.header_hot.resize(n, 0);
-        state.header_cold.clear();
-        state.header_cold.resize(n, 0);
+        state.header = Header {
+            source: Some(c.to_string()),
+            text,
+            hits,
+            hot: vec![0; n],
+            cold: vec![0; n],
+        };
     }
 
     /// Whether a word of rule `r`'s context (`positive`) or negative
@@ -496,36 +522,22 @@ impl Detector {
     /// Whether the caller's context (column header) holds one of rule `r`'s
     /// hotwords (`positive`) or negative hotwords; computed once per header.
     fn header_has(&self, r: usize, state: &mut State, positive: bool) -> bool {
-        if state.header.is_empty() {
+        let h = &mut state.header;
+        if h.text.is_empty() {
             return false;
         }
-        let cache = if positive {
-            &mut state.header_hot
-        } else {
-            &mut state.header_cold
-        };
-        if cache[r] == 0 {
-            let list = hotword_list(r, positive);
-            let hit = self.listed_in(
-                list,
-                &state.header_hits,
-                &state.header,
-                0,
-                state.header.len(),
-            );
-            let cache = if positive {
-                &mut state.header_hot
-            } else {
-                &mut state.header_cold
-            };
-            cache[r] = if hit { 2 } else { 1 };
+        let known = if positive { h.hot[r] } else { h.cold[r] };
+        if known != 0 {
+            return known == 2;
         }
-        let cache = if positive {
-            &state.header_hot
+        let hit = self.listed_in(hotword_list(r, positive), &h.hits, &h.text, 0, h.text.len());
+        let known = if hit { 2 } else { 1 };
+        if positive {
+            h.hot[r] = known;
         } else {
-            &state.header_cold
-        };
-        cache[r] == 2
+            h.cold[r] = known;
+        }
+        hit
     }
 
     /// The masked form of a detection, safe to store and print.
