@@ -8,14 +8,17 @@
 mod lock;
 mod queries;
 mod review;
+mod seen;
 mod writer;
 
 pub use lock::ScanLock;
 pub use queries::{DocumentRow, FindingRow, HistoryChange, ScanRow};
 pub use queries::{Previous, ReviewState};
 pub use review::{TriageTarget, UnusedDecision};
+pub use seen::SeenIds;
 pub use writer::{
-    DocRecord, FileCounts, FindingRecord, LabelUpdate, NewScan, ScanCounts, WriteOp, Writer,
+    Batcher, DocRecord, FileCounts, FindingRecord, LabelUpdate, NewScan, ScanCounts, WriteOp,
+    Writer, QUEUE_PER_THREAD,
 };
 
 use anyhow::{bail, Context, Result};

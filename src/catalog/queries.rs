@@ -1,6 +1,6 @@
 //! Reads for the gate, exports and `explain`.
 
-use super::Catalog;
+use super::{Catalog, SeenIds};
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -194,6 +194,8 @@ impl Catalog {
 /// What the catalog remembers of a file, for incremental scans.
 #[derive(Clone, Debug)]
 pub struct Previous {
+    /// The row, so an unchanged file is marked seen without a path lookup.
+    pub id: i64,
     pub size: Option<i64>,
     pub mtime_ns: Option<i64>,
     pub inode: Option<i64>,
@@ -220,7 +222,7 @@ impl Catalog {
         Ok(self
             .conn()
             .prepare_cached(
-                "SELECT size, mtime_ns, inode, content_hash, status, rules_version, policy_version, scan_id \
+                "SELECT size, mtime_ns, inode, content_hash, status, rules_version, policy_version, scan_id, id \
                  FROM documents WHERE path = ?1",
             )?
             .query_row([path], |r| {
@@ -233,6 +235,7 @@ impl Catalog {
                     rules_version: r.get(5)?,
                     policy_version: r.get(6)?,
                     scan_id: r.get(7)?,
+                    id: r.get(8)?,
                 })
             })
             .optional()?)
@@ -299,17 +302,45 @@ impl Catalog {
         Ok(state)
     }
 
-    /// Files on disk (not members) under `root` that the scan `scan_id` did
-    /// not see and that are not already deleted: candidates for deletion.
-    pub fn unseen_files(&self, root: &str, scan_id: i64) -> Result<Vec<String>> {
+    /// Whether the catalog has any document at or under `root`. When it has
+    /// none, every file of a scan of `root` is new and need not be looked up.
+    pub fn knows_root(&self, root: &str) -> Result<bool> {
+        let root = root.trim_end_matches('/');
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM documents \
+               WHERE path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0'))",
+            [root],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The largest document row id (0 for an empty catalog).
+    pub fn max_document_id(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT coalesce(max(id), 0) FROM documents", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Files on disk (not members) under `root` that the scan `scan_id`
+    /// neither wrote nor found unchanged (`seen`), and that are not already
+    /// deleted: candidates for deletion.
+    pub fn unseen_files(&self, root: &str, scan_id: i64, seen: &SeenIds) -> Result<Vec<String>> {
         let root = root.trim_end_matches('/');
         let mut stmt = self.conn().prepare(
-            "SELECT path FROM documents WHERE parent_path IS NULL AND status != 'deleted' \
+            "SELECT id, path FROM documents WHERE parent_path IS NULL AND status != 'deleted' \
                AND (seen_scan IS NULL OR seen_scan != ?2) \
                AND (path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0'))",
         )?;
-        let rows = stmt.query_map(params![root, scan_id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query(params![root, scan_id])?;
+        let mut unseen = Vec::new();
+        while let Some(r) = rows.next()? {
+            if !seen.contains(r.get(0)?) {
+                unseen.push(r.get(1)?);
+            }
+        }
+        Ok(unseen)
     }
 }
 

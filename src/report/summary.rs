@@ -130,6 +130,9 @@ impl SummaryCollector {
                 0.0
             },
             highest_label: c.highest.unwrap_or(Label::Public),
+            writer_busy_secs: 0.0,
+            writer_busy_share: 0.0,
+            writer_wait_secs: 0.0,
         }
     }
 }
@@ -155,9 +158,27 @@ pub struct Summary {
     pub elapsed_secs: f64,
     pub mb_per_sec: f64,
     pub highest_label: Label,
+    /// Seconds the catalog writer spent in SQLite, and that as a share of
+    /// `elapsed_secs`: how close the writer came to limiting the scan.
+    pub writer_busy_secs: f64,
+    pub writer_busy_share: f64,
+    /// Seconds scan threads waited for the writer's queue (summed over
+    /// threads); above zero, the writer held the scan back.
+    pub writer_wait_secs: f64,
 }
 
 impl Summary {
+    /// Records what writing the catalog cost (see the fields' docs).
+    pub fn set_writer_times(&mut self, busy: Duration, wait: Duration) {
+        self.writer_busy_secs = busy.as_secs_f64();
+        self.writer_busy_share = if self.elapsed_secs > 0.0 {
+            self.writer_busy_secs / self.elapsed_secs
+        } else {
+            0.0
+        };
+        self.writer_wait_secs = wait.as_secs_f64();
+    }
+
     /// Replaces the per-scan label counts with the catalog's view of every
     /// document under the roots (unchanged files included), which is what
     /// `--fail-on` and a data owner care about.
@@ -216,6 +237,12 @@ impl Summary {
             eprintln!("  top categories (documents): {}", top.join(", "));
         }
         eprintln!("  findings: {}", self.findings);
+        eprintln!(
+            "  catalog:  writer busy {:.2}s ({:.0}% of the scan), scan threads waited {:.2}s for it",
+            self.writer_busy_secs,
+            self.writer_busy_share * 100.0,
+            self.writer_wait_secs
+        );
         Ok(())
     }
 }
