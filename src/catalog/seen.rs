@@ -16,6 +16,8 @@ const MAX_BITS: u64 = 1 << 28;
 /// Row ids marked seen by a scan; shared by its threads.
 pub struct SeenIds {
     words: Vec<AtomicU64>,
+    /// The largest id when the scan began (may exceed the bitmap).
+    max_id: i64,
 }
 
 impl SeenIds {
@@ -25,7 +27,49 @@ impl SeenIds {
         let bits = u64::try_from(max_id).unwrap_or(0).min(MAX_BITS) + 1;
         SeenIds {
             words: (0..bits.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+            max_id: max_id.max(0),
         }
+    }
+
+    /// How many ids in `1..=max_id` were marked.
+    pub fn marked(&self) -> u64 {
+        self.words
+            .iter()
+            .map(|w| u64::from(w.load(Ordering::Relaxed).count_ones()))
+            .sum()
+    }
+
+    /// How many ids in `1..=max_id` are not marked.
+    pub fn unmarked(&self) -> u64 {
+        u64::try_from(self.max_id).unwrap_or(0) - self.marked()
+    }
+
+    /// The ids in `1..=max_id` not marked, as inclusive ranges, in order.
+    pub fn unmarked_ranges(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+        // Ids above the bitmap are one unmarked range, never walked id by id.
+        let tracked = (self.words.len() as i64 * 64 - 1).min(self.max_id);
+        let mut next = 1;
+        std::iter::from_fn(move || {
+            while next <= tracked && self.contains(next) {
+                next += 1;
+            }
+            if next > self.max_id {
+                return None;
+            }
+            let first = next;
+            if next > tracked {
+                next = self.max_id + 1;
+                return Some((first, self.max_id));
+            }
+            while next <= tracked && !self.contains(next) {
+                next += 1;
+            }
+            if next > tracked {
+                next = self.max_id + 1;
+                return Some((first, self.max_id));
+            }
+            Some((first, next - 1))
+        })
     }
 
     /// Marks row `id` seen (ids beyond the bitmap are ignored: not seen).
@@ -66,5 +110,22 @@ mod tests {
         seen.mark(-5);
         assert!(!seen.contains(1 << 40) && !seen.contains(-5));
         assert!(!SeenIds::new(0).contains(1));
+        assert_eq!(seen.marked(), 4);
+        assert_eq!(seen.unmarked(), 126);
+        assert_eq!(
+            seen.unmarked_ranges().collect::<Vec<_>>(),
+            vec![(2, 62), (65, 129)],
+            "ids 1, 63, 64 and 130 are marked"
+        );
+        assert_eq!(SeenIds::new(0).unmarked_ranges().count(), 0);
+        // Ids above the bitmap's cap are never marked.
+        let huge = SeenIds::new(1 << 40);
+        huge.mark(1 << 40);
+        assert!(!huge.contains(1 << 40));
+        huge.mark(1);
+        assert_eq!(
+            huge.unmarked_ranges().collect::<Vec<_>>(),
+            vec![(2, 1 << 40)]
+        );
     }
 }

@@ -426,43 +426,53 @@ impl Batch<'_> {
             .prepare_cached("SELECT id, label, status FROM documents WHERE path = ?1")?
             .query_row([&r.path], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
             .optional()?;
-        let id: i64 = tx
-            .prepare_cached(
-                "INSERT INTO documents(path, parent_path, real_path, size, mtime_ns, inode, content_hash, status, error, \
-                    notes, label, label_rank, decided_by, categories, scan_id, rules_version, policy_version, scanned_at, seen_scan) \
-                 VALUES (?1, ?2, ?17, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, ?14) \
-                 ON CONFLICT(path) DO UPDATE SET parent_path = excluded.parent_path, real_path = excluded.real_path, size = excluded.size, \
-                    mtime_ns = excluded.mtime_ns, inode = excluded.inode, content_hash = excluded.content_hash, \
-                    status = excluded.status, error = excluded.error, notes = excluded.notes, \
-                    label = excluded.label, label_rank = excluded.label_rank, decided_by = excluded.decided_by, \
-                    categories = excluded.categories, scan_id = excluded.scan_id, \
-                    rules_version = excluded.rules_version, policy_version = excluded.policy_version, \
-                    scanned_at = excluded.scanned_at, seen_scan = excluded.seen_scan \
-                 RETURNING id",
-            )?
-            .query_row(
-                params![
-                    r.path,
-                    r.parent_path,
-                    r.size.map(|s| s as i64),
-                    r.mtime_ns,
-                    r.inode.map(|i| i as i64),
-                    r.content_hash,
-                    r.status.as_str(),
-                    r.error,
-                    json_list(&r.notes)?,
-                    r.label.as_str(),
-                    r.label.rank(),
-                    r.decided_by,
-                    json_list(&r.categories)?,
-                    self.scan_id,
-                    self.rules_version,
-                    self.policy_version,
-                    r.real_path,
-                    self.now,
-                ],
-                |row| row.get(0),
-            )?;
+        // The row is looked up above anyway (for its history), so this is
+        // a plain UPDATE or INSERT: no upsert, no RETURNING.
+        let values = params![
+            r.path,
+            r.parent_path,
+            r.size.map(|s| s as i64),
+            r.mtime_ns,
+            r.inode.map(|i| i as i64),
+            r.content_hash,
+            r.status.as_str(),
+            r.error,
+            json_list(&r.notes)?,
+            r.label.as_str(),
+            r.label.rank(),
+            r.decided_by,
+            json_list(&r.categories)?,
+            self.scan_id,
+            self.rules_version,
+            self.policy_version,
+            r.real_path,
+            self.now,
+        ];
+        let id = match &old {
+            Some((id, _, _)) => {
+                tx.prepare_cached(
+                    "UPDATE documents SET path = ?1, parent_path = ?2, real_path = ?17, size = ?3, mtime_ns = ?4, \
+                        inode = ?5, content_hash = ?6, status = ?7, error = ?8, notes = ?9, label = ?10, \
+                        label_rank = ?11, decided_by = ?12, categories = ?13, scan_id = ?14, rules_version = ?15, \
+                        policy_version = ?16, scanned_at = ?18, seen_scan = ?14 \
+                     WHERE id = ?19",
+                )?
+                .execute(rusqlite::params_from_iter(
+                    values.iter().copied().chain([id as &dyn rusqlite::ToSql]),
+                ))?;
+                *id
+            }
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO documents(path, parent_path, real_path, size, mtime_ns, inode, content_hash, status, \
+                        error, notes, label, label_rank, decided_by, categories, scan_id, rules_version, \
+                        policy_version, scanned_at, seen_scan) \
+                     VALUES (?1, ?2, ?17, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, ?14)",
+                )?
+                .execute(values)?;
+                tx.last_insert_rowid()
+            }
+        };
         if old.is_some() {
             tx.prepare_cached("DELETE FROM findings WHERE document_id = ?1")?
                 .execute([id])?;

@@ -19,7 +19,7 @@ use crate::report::summary::{Change, SummaryCollector};
 use crate::walk::{self, Candidate, Entry, WalkOptions};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -154,6 +154,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             },
             snapshot_left: 0,
             same_tool: Default::default(),
+            dirs: Vec::new(),
             batcher: writer.batcher(),
         };
         move |entry| worker.handle(ctx, entry)
@@ -196,13 +197,11 @@ fn mark_deleted(
     writer.sync()?;
     let reader = Catalog::open_ro(catalog_path)?;
     let mut batcher = writer.batcher();
-    for root in roots {
-        for path in reader.unseen_files(root, writer.scan_id(), &ctx.seen)? {
-            if std::fs::symlink_metadata(&path).is_err() {
-                ctx.summary.count_change(Change::Deleted);
-                if !batcher.push(WriteOp::Deleted { path }) {
-                    anyhow::bail!("catalog writer stopped");
-                }
+    for path in reader.unseen_files(roots, writer.scan_id(), &ctx.seen)? {
+        if std::fs::symlink_metadata(&path).is_err() {
+            ctx.summary.count_change(Change::Deleted);
+            if !batcher.push(WriteOp::Deleted { path }) {
+                anyhow::bail!("catalog writer stopped");
             }
         }
     }
@@ -258,12 +257,20 @@ struct Worker {
     /// Lookups left in the reader's current snapshot.
     snapshot_left: u32,
     /// Scan id → whether this kbscan version wrote it.
-    same_tool: std::collections::HashMap<i64, bool>,
+    same_tool: HashMap<i64, bool>,
+    /// Catalog records of recently walked directories, by file name
+    /// (`None`: too many files, look them up one by one).
+    dirs: Vec<(String, Option<HashMap<String, Previous>>)>,
     batcher: Batcher,
 }
 
 /// Point lookups per read snapshot (see `Catalog::renew_read_snapshot`).
 const LOOKUPS_PER_SNAPSHOT: u32 = 512;
+/// Directories whose catalog records a scan thread keeps at a time.
+const CACHED_DIRS: usize = 8;
+/// Most files of one directory loaded at once (bounds each thread's
+/// memory); files of larger directories are looked up one by one.
+const DIR_LIMIT: usize = 4096;
 
 /// What to do with a walked file, given what the catalog remembers.
 enum Action {
@@ -318,16 +325,46 @@ impl Worker {
         op.is_none_or(|op| self.batcher.push(op))
     }
 
-    /// The catalog's record of a file, read inside a periodically renewed
-    /// snapshot.
-    fn previous(&mut self, path: &str) -> Option<Previous> {
+    /// The catalog's record of a file. Files are looked up a directory at
+    /// a time ([`Catalog::previous_in_dir`], a few directories kept per
+    /// thread): one pass over the index instead of a query per file. Files
+    /// of very large directories, and paths that are not `dir/name`, are
+    /// read one by one inside a periodically renewed snapshot.
+    fn previous(&mut self, path: &Path) -> Option<Previous> {
         let reader = self.reader.as_ref()?;
+        let full = path.to_string_lossy();
+        if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+            let (dir, name) = (dir.to_string_lossy(), name.to_string_lossy());
+            let walked_as_dir_and_name = !dir.is_empty()
+                && full.len() == dir.len() + 1 + name.len()
+                && full.starts_with(&*dir);
+            if walked_as_dir_and_name {
+                let i = match self.dirs.iter().position(|(d, _)| *d == dir) {
+                    Some(i) => i,
+                    None => {
+                        // Each statement of the load reads the latest
+                        // commit; no snapshot is held between files.
+                        reader.end_read_snapshot().ok()?;
+                        self.snapshot_left = 0;
+                        let files = reader.previous_in_dir(&dir, DIR_LIMIT).ok()?;
+                        if self.dirs.len() >= CACHED_DIRS {
+                            self.dirs.remove(0);
+                        }
+                        self.dirs.push((dir.into_owned(), files));
+                        self.dirs.len() - 1
+                    }
+                };
+                if let Some(files) = &mut self.dirs[i].1 {
+                    return files.remove(&*name);
+                }
+            }
+        }
         if self.snapshot_left == 0 {
             reader.renew_read_snapshot().ok()?;
             self.snapshot_left = LOOKUPS_PER_SNAPSHOT;
         }
         self.snapshot_left -= 1;
-        reader.previous(path).ok().flatten()
+        reader.previous(&full).ok().flatten()
     }
 
     fn written_by_this_version(&mut self, scan_id: i64) -> bool {
@@ -344,7 +381,7 @@ impl Worker {
         if !ctx.incremental {
             return (Change::New, Action::Read);
         }
-        let Some(prev) = self.previous(&c.path.to_string_lossy()) else {
+        let Some(prev) = self.previous(&c.path) else {
             return (Change::New, Action::Read);
         };
         let same_stat = prev.size == Some(c.size as i64)

@@ -101,7 +101,7 @@ fn stray_controls(sample: &[u8]) -> usize {
 /// BOM-less UTF-16/UTF-32 by where the NULs of mostly-ASCII text fall.
 fn nul_pattern(sample: &[u8]) -> Option<Enc> {
     let quads = sample.len() / 4;
-    if quads < 2 {
+    if quads < 2 || memchr::memchr(0, sample).is_none() {
         return None;
     }
     let mut zeros = [0usize; 4];
@@ -211,7 +211,8 @@ struct Source<'r> {
 impl<'r> Source<'r> {
     /// Reads the head, detects the encoding. `Ok(None)` for binary input.
     fn open(r: &'r mut dyn Read, first: &mut String) -> Res<Option<Self>> {
-        let mut head = Vec::with_capacity(HEAD);
+        // Grown as bytes arrive (see `dispatch::read_head`).
+        let mut head = Vec::new();
         r.take(HEAD as u64)
             .read_to_end(&mut head)
             .map_err(io_error)?;

@@ -354,8 +354,17 @@ fn file_job(path: &Path, opened: Opened, ctx: &Ctx, v: &mut dyn Visitor) -> File
 
 /// Reads the rest of a file for its hash, giving up when cancelled.
 fn drain<R: Read>(ctx: &Ctx, r: &mut R) -> Result<(), ExtractError> {
-    // Most files were read to the end by their parser: one empty read.
-    let mut buf = [0u8; 8192];
+    // Most files were read to the end by their parser: one empty read into
+    // a small buffer, and a large one only when there is more.
+    let mut probe = [0u8; 64];
+    let mut buf = loop {
+        match r.read(&mut probe) {
+            Ok(0) => return Ok(()),
+            Ok(_) => break vec![0u8; 1 << 16],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ExtractError::Io(e.to_string())),
+        }
+    };
     loop {
         match r.read(&mut buf) {
             Ok(0) => return Ok(()),
