@@ -105,8 +105,12 @@ pub struct LabelUpdate {
 pub struct ScanCounts {
     pub documents: u64,
     pub findings: u64,
-    /// Time the writer spent inside SQLite (transactions, the final update).
+    /// Time the writer spent inside SQLite (transactions, the final update),
+    /// by the wall clock: on a busy machine this includes time the thread
+    /// waited for a CPU.
     pub writer_busy: Duration,
+    /// CPU time of the writer thread over the whole scan.
+    pub writer_cpu: Duration,
     /// Time scan threads spent waiting for room in the writer's queue,
     /// summed over threads: zero means the writer never held a scan back.
     pub writer_wait: Duration,
@@ -352,9 +356,32 @@ fn write_loop(
             let _ = ack.send(());
         }
         if done {
+            counts.writer_cpu = thread_cpu_time();
             return Ok((counts, catalog));
         }
     }
+}
+
+/// CPU time used by the calling thread so far.
+#[cfg(unix)]
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call's duration.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
+}
+
+#[cfg(not(unix))]
+fn thread_cpu_time() -> Duration {
+    Duration::ZERO
 }
 
 /// Writes `pending` in one transaction.

@@ -170,7 +170,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let mut summary = ctx
         .summary
         .finish(started.elapsed(), counts.documents, interrupted);
-    summary.set_writer_times(counts.writer_busy, counts.writer_wait);
+    summary.set_writer_times(counts.writer_busy, counts.writer_cpu, counts.writer_wait);
     // Unchanged files were not re-read: the labels that matter for
     // --fail-on are the catalog's, for everything under the roots.
     summary.set_catalog_labels(Catalog::open_ro(&catalog_path)?.label_counts(&roots)?);

@@ -132,6 +132,7 @@ impl SummaryCollector {
             highest_label: c.highest.unwrap_or(Label::Public),
             writer_busy_secs: 0.0,
             writer_busy_share: 0.0,
+            writer_cpu_secs: 0.0,
             writer_wait_secs: 0.0,
         }
     }
@@ -162,6 +163,9 @@ pub struct Summary {
     /// `elapsed_secs`: how close the writer came to limiting the scan.
     pub writer_busy_secs: f64,
     pub writer_busy_share: f64,
+    /// CPU seconds of the writer thread: what the writer took from the
+    /// scan threads on a machine with few cores.
+    pub writer_cpu_secs: f64,
     /// Seconds scan threads waited for the writer's queue (summed over
     /// threads); above zero, the writer held the scan back.
     pub writer_wait_secs: f64,
@@ -169,13 +173,14 @@ pub struct Summary {
 
 impl Summary {
     /// Records what writing the catalog cost (see the fields' docs).
-    pub fn set_writer_times(&mut self, busy: Duration, wait: Duration) {
+    pub fn set_writer_times(&mut self, busy: Duration, cpu: Duration, wait: Duration) {
         self.writer_busy_secs = busy.as_secs_f64();
         self.writer_busy_share = if self.elapsed_secs > 0.0 {
             self.writer_busy_secs / self.elapsed_secs
         } else {
             0.0
         };
+        self.writer_cpu_secs = cpu.as_secs_f64();
         self.writer_wait_secs = wait.as_secs_f64();
     }
 
@@ -238,9 +243,10 @@ impl Summary {
         }
         eprintln!("  findings: {}", self.findings);
         eprintln!(
-            "  catalog:  writer busy {:.2}s ({:.0}% of the scan), scan threads waited {:.2}s for it",
+            "  catalog:  writer busy {:.2}s ({:.0}% of the scan, {:.2}s CPU), scan threads waited {:.2}s for it",
             self.writer_busy_secs,
             self.writer_busy_share * 100.0,
+            self.writer_cpu_secs,
             self.writer_wait_secs
         );
         Ok(())
