@@ -8,14 +8,17 @@
 mod lock;
 mod queries;
 mod review;
+mod seen;
 mod writer;
 
 pub use lock::ScanLock;
 pub use queries::{DocumentRow, FindingRow, HistoryChange, ScanRow};
 pub use queries::{Previous, ReviewState};
 pub use review::{TriageTarget, UnusedDecision};
+pub use seen::SeenIds;
 pub use writer::{
-    DocRecord, FileCounts, FindingRecord, LabelUpdate, NewScan, ScanCounts, WriteOp, Writer,
+    Batcher, DocRecord, FileCounts, FindingRecord, LabelUpdate, NewScan, ScanCounts, WriteOp,
+    Writer, QUEUE_PER_THREAD,
 };
 
 use anyhow::{bail, Context, Result};
@@ -289,6 +292,102 @@ mod tests {
             (SCHEMA_VERSION, 7, "internal")
         );
         assert!(cat.review_state().unwrap().decisions.is_empty());
+    }
+
+    /// A catalog holding `paths` (members get their container as parent),
+    /// all written by scan 1.
+    fn catalog_with(dir: &Path, paths: &[&str]) -> Catalog {
+        let cat = Catalog::open_rw(&dir.join("k.db")).unwrap();
+        cat.conn()
+            .execute_batch(
+                "INSERT INTO scans(id, started_at, status, roots, rules_version, policy_version, tool_version) \
+                    VALUES (1, 't', 'complete', '[]', 'r', 'p', 'v')",
+            )
+            .unwrap();
+        for p in paths {
+            let parent = p.rsplit_once("!/").map(|(outer, _)| outer.to_string());
+            cat.conn()
+                .execute(
+                    "INSERT INTO documents(path, parent_path, size, status, label, label_rank, scan_id, \
+                        rules_version, policy_version, scanned_at, seen_scan) \
+                     VALUES (?1, ?2, 1, 'ok', 'public', 0, 1, 'r', 'p', 't', 1)",
+                    (p, parent),
+                )
+                .unwrap();
+        }
+        cat
+    }
+
+    #[test]
+    fn previous_in_dir_lists_the_files_directly_in_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = catalog_with(
+            dir.path(),
+            &[
+                "kb/a.md",
+                "kb/sub/c.md",
+                "kb/sub/deep/d.md",
+                "kb/z.zip",
+                "kb/z.zip!/m.txt",
+                "kb/z.zip!/dir/n.txt",
+                "kb/zz.md",
+                "kb!.md",
+                "kb0",
+                "kbx/e.md",
+            ],
+        );
+        let names = |d: &str| {
+            let mut n: Vec<String> = cat
+                .previous_in_dir(d, 100)
+                .unwrap()
+                .unwrap()
+                .into_keys()
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names("kb"), ["a.md", "z.zip", "zz.md"]);
+        assert_eq!(names("kb/sub"), ["c.md"]);
+        assert_eq!(names("kb/sub/deep"), ["d.md"]);
+        assert!(names("kb/none").is_empty());
+        assert!(cat.previous_in_dir("kb", 2).unwrap().is_none());
+        let a = &cat.previous_in_dir("kb", 3).unwrap().unwrap()["a.md"];
+        assert_eq!(Some(a.id), cat.previous("kb/a.md").unwrap().map(|p| p.id));
+    }
+
+    #[test]
+    fn unseen_files_agree_whichever_way_they_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = catalog_with(
+            dir.path(),
+            &[
+                "kb/a.md",
+                "kb/b.md",
+                "kb/c.zip",
+                "kb/c.zip!/m.txt",
+                "kb/d.md",
+                "other/e.md",
+            ],
+        );
+        let roots = ["kb/".to_string()];
+        let seen = SeenIds::new(cat.max_document_id().unwrap());
+        // Nothing marked: every file under the root, read by path.
+        let mut all = cat.unseen_files(&roots, 2, &seen).unwrap();
+        all.sort();
+        assert_eq!(all, ["kb/a.md", "kb/b.md", "kb/c.zip", "kb/d.md"]);
+        // Most marked: the rest (a member is not a file), read by id.
+        for id in [1, 3, 5, 6] {
+            seen.mark(id);
+        }
+        assert_eq!(cat.unseen_files(&roots, 2, &seen).unwrap(), ["kb/b.md"]);
+        // Rows the scan wrote itself are never unseen.
+        cat.conn()
+            .execute(
+                "UPDATE documents SET seen_scan = 2 WHERE path = 'kb/b.md'",
+                [],
+            )
+            .unwrap();
+        assert!(cat.unseen_files(&roots, 2, &seen).unwrap().is_empty());
     }
 
     #[test]

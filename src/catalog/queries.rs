@@ -1,8 +1,9 @@
 //! Reads for the gate, exports and `explain`.
 
-use super::Catalog;
+use super::{Catalog, SeenIds};
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
+use std::collections::HashMap;
 
 /// A document as stored.
 #[derive(Clone, Debug)]
@@ -194,6 +195,8 @@ impl Catalog {
 /// What the catalog remembers of a file, for incremental scans.
 #[derive(Clone, Debug)]
 pub struct Previous {
+    /// The row, so an unchanged file is marked seen without a path lookup.
+    pub id: i64,
     pub size: Option<i64>,
     pub mtime_ns: Option<i64>,
     pub inode: Option<i64>,
@@ -203,6 +206,25 @@ pub struct Previous {
     pub policy_version: String,
     /// The scan that wrote it (its kbscan version decides reuse).
     pub scan_id: i64,
+}
+
+const PREVIOUS_COLUMNS: &str =
+    "size, mtime_ns, inode, content_hash, status, rules_version, policy_version, scan_id, id";
+/// Columns in [`PREVIOUS_COLUMNS`].
+const PREVIOUS_FIELDS: usize = 9;
+
+fn previous_row(r: &Row<'_>) -> rusqlite::Result<Previous> {
+    Ok(Previous {
+        size: r.get(0)?,
+        mtime_ns: r.get(1)?,
+        inode: r.get(2)?,
+        content_hash: r.get(3)?,
+        status: r.get(4)?,
+        rules_version: r.get(5)?,
+        policy_version: r.get(6)?,
+        scan_id: r.get(7)?,
+        id: r.get(8)?,
+    })
 }
 
 /// People's decisions, loaded once per scan.
@@ -219,23 +241,55 @@ impl Catalog {
     pub fn previous(&self, path: &str) -> Result<Option<Previous>> {
         Ok(self
             .conn()
-            .prepare_cached(
-                "SELECT size, mtime_ns, inode, content_hash, status, rules_version, policy_version, scan_id \
-                 FROM documents WHERE path = ?1",
-            )?
-            .query_row([path], |r| {
-                Ok(Previous {
-                    size: r.get(0)?,
-                    mtime_ns: r.get(1)?,
-                    inode: r.get(2)?,
-                    content_hash: r.get(3)?,
-                    status: r.get(4)?,
-                    rules_version: r.get(5)?,
-                    policy_version: r.get(6)?,
-                    scan_id: r.get(7)?,
-                })
-            })
+            .prepare_cached(&format!(
+                "SELECT {PREVIOUS_COLUMNS} FROM documents WHERE path = ?1"
+            ))?
+            .query_row([path], previous_row)
             .optional()?)
+    }
+
+    /// The catalog's records of the files directly in directory `dir` (as
+    /// walked, without a trailing `/`), by file name; `None` when there are
+    /// more than `limit` (look those up one by one).
+    ///
+    /// One pass over the path index instead of a lookup per file: rows
+    /// below a subdirectory or inside an archive (`dir/sub/...`,
+    /// `dir/a.zip!/...`) are skipped by seeking past their common prefix, so
+    /// the cost is one row per file plus one seek per subdirectory, however
+    /// large the subtrees are.
+    pub fn previous_in_dir(
+        &self,
+        dir: &str,
+        limit: usize,
+    ) -> Result<Option<HashMap<String, Previous>>> {
+        let prefix = format!("{dir}/");
+        let end = format!("{dir}0");
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {PREVIOUS_COLUMNS}, path FROM documents WHERE path >= ?1 AND path < ?2 ORDER BY path"
+        ))?;
+        let mut files = HashMap::new();
+        let mut from = prefix.clone();
+        'seek: loop {
+            let mut rows = stmt.query(params![from, end])?;
+            while let Some(r) = rows.next()? {
+                let path: String = r.get(PREVIOUS_FIELDS)?;
+                let Some(name) = path.strip_prefix(&prefix) else {
+                    break 'seek; // cannot happen inside the range
+                };
+                if let Some(slash) = name.find('/') {
+                    // Everything below `dir/name/` (or `dir/a.zip!/`) sorts
+                    // before `dir/name0`.
+                    from = format!("{prefix}{}0", &name[..slash]);
+                    continue 'seek;
+                }
+                if files.len() >= limit {
+                    return Ok(None);
+                }
+                files.insert(name.to_string(), previous_row(r)?);
+            }
+            break;
+        }
+        Ok(Some(files))
     }
 
     /// The kbscan version that ran a scan.
@@ -256,6 +310,14 @@ impl Catalog {
             self.conn().execute_batch("COMMIT")?;
         }
         self.conn().execute_batch("BEGIN")?;
+        Ok(())
+    }
+
+    /// Ends the current read snapshot, if any.
+    pub fn end_read_snapshot(&self) -> Result<()> {
+        if !self.conn().is_autocommit() {
+            self.conn().execute_batch("COMMIT")?;
+        }
         Ok(())
     }
 
@@ -299,18 +361,80 @@ impl Catalog {
         Ok(state)
     }
 
-    /// Files on disk (not members) under `root` that the scan `scan_id` did
-    /// not see and that are not already deleted: candidates for deletion.
-    pub fn unseen_files(&self, root: &str, scan_id: i64) -> Result<Vec<String>> {
+    /// Whether the catalog has any document at or under `root`. When it has
+    /// none, every file of a scan of `root` is new and need not be looked up.
+    pub fn knows_root(&self, root: &str) -> Result<bool> {
         let root = root.trim_end_matches('/');
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM documents \
+               WHERE path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0'))",
+            [root],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The largest document row id (0 for an empty catalog).
+    pub fn max_document_id(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT coalesce(max(id), 0) FROM documents", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Files on disk (not members) under `roots` that the scan `scan_id`
+    /// neither wrote nor found unchanged (`seen`), and that are not already
+    /// deleted: candidates for deletion.
+    ///
+    /// After a re-scan that found most files unchanged, the few rows not
+    /// marked in `seen` are read by id; otherwise every file row under each
+    /// root is read by path and checked against `seen`.
+    pub fn unseen_files(
+        &self,
+        roots: &[String],
+        scan_id: i64,
+        seen: &SeenIds,
+    ) -> Result<Vec<String>> {
+        let roots: Vec<&str> = roots.iter().map(|r| r.trim_end_matches('/')).collect();
+        let mut unseen = Vec::new();
+        if seen.unmarked() <= seen.marked() {
+            let mut stmt = self.conn().prepare(
+                "SELECT path FROM documents WHERE id BETWEEN ?1 AND ?2 AND parent_path IS NULL \
+                   AND status != 'deleted' AND (seen_scan IS NULL OR seen_scan != ?3)",
+            )?;
+            for (first, last) in seen.unmarked_ranges() {
+                let mut rows = stmt.query(params![first, last, scan_id])?;
+                while let Some(r) = rows.next()? {
+                    let path: String = r.get(0)?;
+                    if roots.iter().any(|root| under_root(root, &path)) {
+                        unseen.push(path);
+                    }
+                }
+            }
+            return Ok(unseen);
+        }
         let mut stmt = self.conn().prepare(
-            "SELECT path FROM documents WHERE parent_path IS NULL AND status != 'deleted' \
+            "SELECT id, path FROM documents WHERE parent_path IS NULL AND status != 'deleted' \
                AND (seen_scan IS NULL OR seen_scan != ?2) \
                AND (path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0'))",
         )?;
-        let rows = stmt.query_map(params![root, scan_id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        for root in roots {
+            let mut rows = stmt.query(params![root, scan_id])?;
+            while let Some(r) = rows.next()? {
+                if !seen.contains(r.get(0)?) {
+                    unseen.push(r.get(1)?);
+                }
+            }
+        }
+        Ok(unseen)
     }
+}
+
+/// `path` is `root` or below it, as the SQL range `path >= root || '/' AND
+/// path < root || '0'` says (`0` follows `/`).
+fn under_root(root: &str, path: &str) -> bool {
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 impl Catalog {

@@ -7,8 +7,8 @@
 //! go to the single catalog writer.
 
 use crate::catalog::{
-    Catalog, DocRecord, FindingRecord, LabelUpdate, Previous, ReviewState, ScanLock, Status,
-    WriteOp, Writer,
+    Batcher, Catalog, DocRecord, FindingRecord, LabelUpdate, Previous, ReviewState, ScanLock,
+    SeenIds, Status, WriteOp, Writer, QUEUE_PER_THREAD,
 };
 use crate::cli::ScanArgs;
 use crate::detect::{Detection, Detector, RuleSet, Scratch};
@@ -18,9 +18,8 @@ use crate::label::{self, Label, Policy};
 use crate::report::summary::{Change, SummaryCollector};
 use crate::walk::{self, Candidate, Entry, WalkOptions};
 use anyhow::{Context, Result};
-use crossbeam_channel::Sender;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,6 +42,11 @@ struct ScanContext {
     fingerprint_key: [u8; 32],
     review: ReviewState,
     full: bool,
+    /// Whether the catalog knew anything under the roots when the scan
+    /// began; when it did not (a first scan), files are not looked up.
+    incremental: bool,
+    /// Catalog rows found unchanged: not rewritten, but not deleted either.
+    seen: SeenIds,
     /// Each root as given and its canonical form, so a file's canonical path
     /// is a join, not a realpath syscall per file (only symlinks that the
     /// walk follows can make the two differ below a root).
@@ -79,6 +83,15 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let catalog = Catalog::open_rw(&catalog_path)?;
     let fingerprint_key = catalog.fingerprint_key()?;
     let review = catalog.review_state()?;
+    let mut incremental = false;
+    for root in &args.roots {
+        incremental |= catalog.knows_root(&root.to_string_lossy())?;
+    }
+    let seen = SeenIds::new(if incremental {
+        catalog.max_document_id()?
+    } else {
+        0
+    });
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -95,7 +108,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             rules_version: detector.rules_version(),
             policy_version: &policy_version,
         },
-        threads * 64,
+        threads * QUEUE_PER_THREAD,
     )?;
     let ctx = ScanContext {
         detector,
@@ -105,6 +118,8 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         fingerprint_key,
         review,
         full: args.full,
+        incremental,
+        seen,
         canonical_roots: args
             .roots
             .iter()
@@ -126,31 +141,28 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         no_ignore: args.no_ignore,
     };
     let started = Instant::now();
-    let sender = writer.sender();
     walk::walk(&args.roots, &opts, || {
         let ctx = &ctx;
-        let sender = sender.clone();
         let mut worker = Worker {
             scratch: Scratch::new(),
             detections: Vec::new(),
             // Without a reader the thread just re-reads every file.
-            reader: Catalog::open_ro(&catalog_path).ok(),
+            reader: if ctx.incremental {
+                Catalog::open_ro(&catalog_path).ok()
+            } else {
+                None
+            },
             snapshot_left: 0,
             same_tool: Default::default(),
+            dirs: Vec::new(),
+            batcher: writer.batcher(),
         };
-        move |entry| worker.handle(ctx, &sender, entry)
+        move |entry| worker.handle(ctx, entry)
     })?;
     let interrupted = stop.load(Ordering::SeqCst);
-    if !interrupted {
-        mark_deleted(
-            &catalog_path,
-            &roots,
-            writer.scan_id(),
-            &ctx.summary,
-            &sender,
-        )?;
+    if !interrupted && ctx.incremental {
+        mark_deleted(&catalog_path, &roots, &writer, &ctx)?;
     }
-    drop(sender);
     ctx.progress.finish_and_clear();
     let files = ctx.summary.file_counts();
     let status = if interrupted { "partial" } else { "complete" };
@@ -158,6 +170,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let mut summary = ctx
         .summary
         .finish(started.elapsed(), counts.documents, interrupted);
+    summary.set_writer_times(counts.writer_busy, counts.writer_cpu, counts.writer_wait);
     // Unchanged files were not re-read: the labels that matter for
     // --fail-on are the catalog's, for everything under the roots.
     summary.set_catalog_labels(Catalog::open_ro(&catalog_path)?.label_counts(&roots)?);
@@ -172,30 +185,28 @@ pub fn run(args: ScanArgs) -> Result<i32> {
 
 /// Files the catalog knows under the scanned roots that this scan did not
 /// walk and that are gone from disk become `deleted` (files merely excluded
-/// by a glob this time stay as they were).
+/// by a glob this time stay as they were). Not needed after a first scan:
+/// the catalog knew nothing under the roots.
 fn mark_deleted(
     catalog_path: &Path,
     roots: &[String],
-    scan_id: i64,
-    summary: &SummaryCollector,
-    sender: &Sender<WriteOp>,
+    writer: &Writer,
+    ctx: &ScanContext,
 ) -> Result<()> {
     // Let the writer commit what it has so `seen_scan` is current.
-    let (ack, done) = crossbeam_channel::bounded(1);
-    sender
-        .send(WriteOp::Flush(ack))
-        .context("catalog writer stopped")?;
-    done.recv().context("catalog writer stopped")?;
+    writer.sync()?;
     let reader = Catalog::open_ro(catalog_path)?;
-    for root in roots {
-        for path in reader.unseen_files(root, scan_id)? {
-            if std::fs::symlink_metadata(&path).is_err() {
-                summary.count_change(Change::Deleted);
-                sender
-                    .send(WriteOp::Deleted { path })
-                    .context("catalog writer stopped")?;
+    let mut batcher = writer.batcher();
+    for path in reader.unseen_files(roots, writer.scan_id(), &ctx.seen)? {
+        if std::fs::symlink_metadata(&path).is_err() {
+            ctx.summary.count_change(Change::Deleted);
+            if !batcher.push(WriteOp::Deleted { path }) {
+                anyhow::bail!("catalog writer stopped");
             }
         }
+    }
+    if !batcher.flush() {
+        anyhow::bail!("catalog writer stopped");
     }
     Ok(())
 }
@@ -246,24 +257,37 @@ struct Worker {
     /// Lookups left in the reader's current snapshot.
     snapshot_left: u32,
     /// Scan id → whether this kbscan version wrote it.
-    same_tool: std::collections::HashMap<i64, bool>,
+    same_tool: HashMap<i64, bool>,
+    /// Catalog records of recently walked directories, by file name
+    /// (`None`: too many files, look them up one by one).
+    dirs: Vec<(String, Option<HashMap<String, Previous>>)>,
+    batcher: Batcher,
 }
 
 /// Point lookups per read snapshot (see `Catalog::renew_read_snapshot`).
 const LOOKUPS_PER_SNAPSHOT: u32 = 512;
+/// Directories whose catalog records a scan thread keeps at a time.
+const CACHED_DIRS: usize = 8;
+/// Most files of one directory loaded at once (bounds each thread's
+/// memory); files of larger directories are looked up one by one.
+const DIR_LIMIT: usize = 4096;
 
 /// What to do with a walked file, given what the catalog remembers.
 enum Action {
     Read,
-    /// Same content, same rules, same policy: nothing to redo.
-    Skip,
+    /// Same content, same rules, same policy: nothing to redo but mark the
+    /// row seen (in memory), and record the new mtime/inode if only they moved.
+    Skip {
+        id: i64,
+        same_stat: bool,
+    },
     /// Same content and rules, new policy: new labels from stored findings.
     Relabel,
 }
 
 impl Worker {
     /// Handles one walk entry; returns false to stop the walk.
-    fn handle(&mut self, ctx: &ScanContext, sender: &Sender<WriteOp>, entry: Entry) -> bool {
+    fn handle(&mut self, ctx: &ScanContext, entry: Entry) -> bool {
         if ctx.stop.load(Ordering::Relaxed) {
             return false;
         }
@@ -273,41 +297,74 @@ impl Worker {
                 let (change, action) = self.plan(ctx, &candidate);
                 ctx.summary.count_change(change);
                 match action {
-                    Action::Skip => WriteOp::Unchanged {
-                        path: candidate.path.to_string_lossy().into_owned(),
-                        mtime_ns: candidate.mtime_ns,
-                        inode: candidate.inode,
-                    },
-                    Action::Relabel => match self.relabel(ctx, &candidate) {
+                    Action::Skip { id, same_stat } => {
+                        ctx.seen.mark(id);
+                        (!same_stat).then_some(WriteOp::Touched {
+                            id,
+                            mtime_ns: candidate.mtime_ns,
+                            inode: candidate.inode,
+                        })
+                    }
+                    Action::Relabel => Some(match self.relabel(ctx, &candidate) {
                         Some(updates) => WriteOp::Relabel(updates),
                         None => self.read(ctx, &candidate),
-                    },
-                    Action::Read => self.read(ctx, &candidate),
+                    }),
+                    Action::Read => Some(self.read(ctx, &candidate)),
                 }
             }
             Entry::Problem { path, reason } => {
                 let record = problem_record(&path, reason);
                 ctx.summary.add(std::slice::from_ref(&record));
-                WriteOp::Documents(vec![record])
+                Some(WriteOp::Documents(vec![record]))
             }
         };
         if !ctx.progress.is_hidden() {
             ctx.progress.set_message(ctx.summary.progress_message());
         }
         // The writer only disappears when it failed; finish() reports why.
-        sender.send(op).is_ok()
+        op.is_none_or(|op| self.batcher.push(op))
     }
 
-    /// The catalog's record of a file, read inside a periodically renewed
-    /// snapshot.
-    fn previous(&mut self, path: &str) -> Option<Previous> {
+    /// The catalog's record of a file. Files are looked up a directory at
+    /// a time ([`Catalog::previous_in_dir`], a few directories kept per
+    /// thread): one pass over the index instead of a query per file. Files
+    /// of very large directories, and paths that are not `dir/name`, are
+    /// read one by one inside a periodically renewed snapshot.
+    fn previous(&mut self, path: &Path) -> Option<Previous> {
         let reader = self.reader.as_ref()?;
+        let full = path.to_string_lossy();
+        if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+            let (dir, name) = (dir.to_string_lossy(), name.to_string_lossy());
+            let walked_as_dir_and_name = !dir.is_empty()
+                && full.len() == dir.len() + 1 + name.len()
+                && full.starts_with(&*dir);
+            if walked_as_dir_and_name {
+                let i = match self.dirs.iter().position(|(d, _)| *d == dir) {
+                    Some(i) => i,
+                    None => {
+                        // Each statement of the load reads the latest
+                        // commit; no snapshot is held between files.
+                        reader.end_read_snapshot().ok()?;
+                        self.snapshot_left = 0;
+                        let files = reader.previous_in_dir(&dir, DIR_LIMIT).ok()?;
+                        if self.dirs.len() >= CACHED_DIRS {
+                            self.dirs.remove(0);
+                        }
+                        self.dirs.push((dir.into_owned(), files));
+                        self.dirs.len() - 1
+                    }
+                };
+                if let Some(files) = &mut self.dirs[i].1 {
+                    return files.remove(&*name);
+                }
+            }
+        }
         if self.snapshot_left == 0 {
             reader.renew_read_snapshot().ok()?;
             self.snapshot_left = LOOKUPS_PER_SNAPSHOT;
         }
         self.snapshot_left -= 1;
-        reader.previous(path).ok().flatten()
+        reader.previous(&full).ok().flatten()
     }
 
     fn written_by_this_version(&mut self, scan_id: i64) -> bool {
@@ -321,7 +378,10 @@ impl Worker {
 
     /// How the file compares with the catalog, and what that requires.
     fn plan(&mut self, ctx: &ScanContext, c: &Candidate) -> (Change, Action) {
-        let Some(prev) = self.previous(&c.path.to_string_lossy()) else {
+        if !ctx.incremental {
+            return (Change::New, Action::Read);
+        }
+        let Some(prev) = self.previous(&c.path) else {
             return (Change::New, Action::Read);
         };
         let same_stat = prev.size == Some(c.size as i64)
@@ -341,7 +401,10 @@ impl Worker {
         } else if prev.policy_version != ctx.policy_version {
             Action::Relabel
         } else {
-            Action::Skip
+            Action::Skip {
+                id: prev.id,
+                same_stat,
+            }
         };
         (Change::Unchanged, action)
     }

@@ -198,7 +198,9 @@ pub(crate) fn outcome(r: Res<Vec<String>>) -> Outcome {
 }
 
 fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(HEAD);
+    // Grown as bytes arrive: `read_to_end` through a `dyn Read` zeroes
+    // whatever spare capacity it is given, and most files are a few KiB.
+    let mut head = Vec::new();
     r.take(HEAD as u64).read_to_end(&mut head)?;
     Ok(head)
 }

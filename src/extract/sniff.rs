@@ -4,9 +4,6 @@
 //! told apart further by their members/streams (`archive::zip_family`,
 //! `ole::extract`).
 
-use std::io::Read;
-use std::path::Path;
-
 /// The reader an input goes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -266,15 +263,6 @@ fn looks_like_headers(text: &[u8]) -> bool {
         }
     }
     known >= 2
-}
-
-/// Whether the file at `path` starts like a zip archive.
-pub(crate) fn file_is_zip(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && magic == *b"PK\x03\x04"
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 use super::dispatch::{io_error, outcome, Ctx, Res, HEAD};
 use super::{ExtractConfig, Location, Outcome, TextPart, Visitor};
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use std::cell::RefCell;
 use std::io::Read;
 
 /// Raw bytes decoded per step.
@@ -54,11 +55,7 @@ pub(crate) fn detect(head: &[u8]) -> (Enc, usize) {
     if let Some(enc) = nul_pattern(sample) {
         return (enc, 0);
     }
-    let control = sample
-        .iter()
-        .filter(|&&b| matches!(b, 0x00..=0x08 | 0x0B | 0x0E..=0x1A | 0x1C..=0x1F))
-        .count();
-    if control * 50 > sample.len() {
+    if stray_controls(sample) * 50 > sample.len() {
         return (Enc::Binary, 0);
     }
     match std::str::from_utf8(sample) {
@@ -75,10 +72,36 @@ pub(crate) fn detect(head: &[u8]) -> (Enc, usize) {
     )
 }
 
+/// C0 control bytes that no text encoding uses: all but tab, line feed,
+/// form feed, carriage return and escape.
+fn is_stray_control(b: u8) -> bool {
+    const TEXT_CONTROLS: u32 = 1 << 0x09 | 1 << 0x0A | 1 << 0x0C | 1 << 0x0D | 1 << 0x1B;
+    b < 0x20 && (TEXT_CONTROLS >> b) & 1 == 0
+}
+
+/// How many bytes of `sample` are stray controls. Eight bytes at a time:
+/// most words of text hold no byte below 0x20 at all, and only those that
+/// do are looked at byte by byte.
+fn stray_controls(sample: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let words = sample.chunks_exact(8);
+    let rest = words.remainder();
+    let mut count = rest.iter().filter(|&&b| is_stray_control(b)).count();
+    for word in words {
+        let w = u64::from_ne_bytes(word.try_into().expect("8 bytes"));
+        // Non-zero exactly when some byte is below 0x20.
+        if w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0 {
+            count += word.iter().filter(|&&b| is_stray_control(b)).count();
+        }
+    }
+    count
+}
+
 /// BOM-less UTF-16/UTF-32 by where the NULs of mostly-ASCII text fall.
 fn nul_pattern(sample: &[u8]) -> Option<Enc> {
     let quads = sample.len() / 4;
-    if quads < 2 {
+    if quads < 2 || memchr::memchr(0, sample).is_none() {
         return None;
     }
     let mut zeros = [0usize; 4];
@@ -188,7 +211,8 @@ struct Source<'r> {
 impl<'r> Source<'r> {
     /// Reads the head, detects the encoding. `Ok(None)` for binary input.
     fn open(r: &'r mut dyn Read, first: &mut String) -> Res<Option<Self>> {
-        let mut head = Vec::with_capacity(HEAD);
+        // Grown as bytes arrive (see `dispatch::read_head`).
+        let mut head = Vec::new();
         r.take(HEAD as u64)
             .read_to_end(&mut head)
             .map_err(io_error)?;
@@ -199,7 +223,8 @@ impl<'r> Source<'r> {
         let mut source = Source {
             r,
             dec,
-            raw: vec![0; STEP],
+            // Allocated on the first read past the head: most files end in it.
+            raw: Vec::new(),
             eof: head.len() < HEAD,
         };
         let eof = source.eof;
@@ -211,6 +236,9 @@ impl<'r> Source<'r> {
     fn fill(&mut self, out: &mut String) -> Res<bool> {
         if self.eof {
             return Ok(false);
+        }
+        if self.raw.is_empty() {
+            self.raw = vec![0; STEP];
         }
         let n = loop {
             match self.r.read(&mut self.raw) {
@@ -363,20 +391,50 @@ pub(crate) fn stream_csv(
 ) -> Outcome {
     let mut input = String::new();
     match Source::open(r, &mut input) {
-        Ok(Some(source)) => outcome(csv_fields(ctx, source, input, delimiter, v)),
+        Ok(Some(source)) => outcome(with_csv_reader(delimiter, |reader| {
+            csv_fields(ctx, source, input, reader, v)
+        })),
         Ok(None) => Outcome::Skipped("binary".into()),
         Err(e) => Outcome::Error(e),
     }
+}
+
+thread_local! {
+    /// Parsers kept by each thread, by delimiter (see [`with_csv_reader`]).
+    static CSV_READERS: RefCell<Vec<(u8, csv_core::Reader)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with a CSV parser for `delimiter`. Building one compiles its
+/// DFA, which costs more than parsing a small file, so each thread keeps
+/// its parsers and resets them (`csv_core::Reader::clone` does not copy the
+/// whole DFA, hence no shared prototype). A nested call (a CSV inside an
+/// archive being read as CSV) builds its own.
+fn with_csv_reader<T>(delimiter: u8, f: impl FnOnce(&mut csv_core::Reader) -> T) -> T {
+    let kept = CSV_READERS.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        let i = kept.iter().position(|(d, _)| *d == delimiter)?;
+        Some(kept.swap_remove(i).1)
+    });
+    let mut reader =
+        kept.unwrap_or_else(|| csv_core::ReaderBuilder::new().delimiter(delimiter).build());
+    reader.reset();
+    let out = f(&mut reader);
+    CSV_READERS.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if kept.len() < 4 {
+            kept.push((delimiter, reader));
+        }
+    });
+    out
 }
 
 fn csv_fields(
     ctx: &Ctx,
     mut source: Source,
     mut input: String,
-    delimiter: u8,
+    reader: &mut csv_core::Reader,
     v: &mut dyn Visitor,
 ) -> Res<Vec<String>> {
-    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let max_field = ctx.cfg.chunk_size.max(1024);
     let mut field = vec![0u8; 4096];
     let mut flen = 0usize;
@@ -487,4 +545,24 @@ fn csv_fields(
     } else {
         vec!["no-text".into()]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stray_controls_agree_with_a_byte_by_byte_count() {
+        let mut sample: Vec<u8> = (0..=255u8).collect();
+        sample.extend_from_slice(b"plain text\r\n\twith\x0Ccontrols\x1B[0m and \x00\x07 bells\n");
+        for start in 0..9 {
+            let s = &sample[start..];
+            let naive = s
+                .iter()
+                .filter(|&&b| matches!(b, 0x00..=0x08 | 0x0B | 0x0E..=0x1A | 0x1C..=0x1F))
+                .count();
+            assert_eq!(stray_controls(s), naive, "offset {start}");
+        }
+        assert_eq!(stray_controls(b"only text\n\tand tabs\r\n"), 0);
+    }
 }

@@ -108,13 +108,59 @@ pub(super) fn extract_file(
     cfg: &ExtractConfig,
     visitor: &mut dyn Visitor,
 ) -> FileResult {
-    if runs_inline(path) {
+    // The file is opened and its head read once, here: the head decides
+    // where the file is parsed, and both paths go on from the open file.
+    let (file, size) = match open_regular(path) {
+        Ok(opened) => opened,
+        Err(e) => return failed(e),
+    };
+    let mut head = Vec::with_capacity(INLINE_SNIFF);
+    if let Err(e) = (&file).take(INLINE_SNIFF as u64).read_to_end(&mut head) {
+        return failed(ExtractError::Io(e.to_string()));
+    }
+    let opened = Opened { file, size, head };
+    if runs_inline(path, &opened.head) {
         let cancel = Arc::new(AtomicBool::new(false));
         let ctx = Ctx::new(cfg.clone(), Instant::now() + cfg.budgets.timeout, cancel);
-        return guard(|| file_job(path, &ctx, visitor)).unwrap_or_else(failed);
+        return guard(|| file_job(path, opened, &ctx, visitor)).unwrap_or_else(failed);
     }
     let path = path.to_path_buf();
-    run(cfg, visitor, move |ctx, v| file_job(&path, ctx, v))
+    run(cfg, visitor, move |ctx, v| file_job(&path, opened, ctx, v))
+}
+
+/// Bytes read before deciding where a file is parsed.
+const INLINE_SNIFF: usize = 8192;
+
+/// A file opened for extraction, with the bytes already read from it.
+struct Opened {
+    file: File,
+    size: u64,
+    head: Vec<u8>,
+}
+
+/// Opens `path` if it is a regular file. Opening a FIFO would block and a
+/// device never ends, so the open does not wait (`O_NONBLOCK`, which
+/// reads of regular files ignore) and the open file is checked before a
+/// byte is read.
+fn open_regular(path: &Path) -> Result<(File, u64), ExtractError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = opts
+        .open(path)
+        .map_err(|e| ExtractError::Io(e.to_string()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| ExtractError::Io(e.to_string()))?;
+    // FIFOs, devices and directories never end or are not documents.
+    if !meta.is_file() {
+        return Err(ExtractError::Unsupported("not a regular file".into()));
+    }
+    Ok((file, meta.len()))
 }
 
 /// Plain text, CSV/TSV, HTML and XML go through kbscan's own bounded,
@@ -122,21 +168,9 @@ pub(super) fn extract_file(
 /// on the caller's thread (under `guard`), sparing a thread spawn and a copy
 /// of every chunk — most files of a knowledge base are small text files.
 /// Everything else (PDF, office, OLE, archives, mail) gets the helper thread.
-fn runs_inline(path: &Path) -> bool {
-    let Ok(mut file) = File::open(path) else {
-        return false; // the helper path reports the error
-    };
-    let mut head = [0u8; 8192];
-    let mut n = 0;
-    while n < head.len() {
-        match file.read(&mut head[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(_) => return false,
-        }
-    }
+fn runs_inline(path: &Path, head: &[u8]) -> bool {
     matches!(
-        sniff::sniff(&path.to_string_lossy(), &head[..n]),
+        sniff::sniff(&path.to_string_lossy(), head),
         Kind::Text | Kind::Csv | Kind::Tsv | Kind::Html | Kind::Xml | Kind::Empty | Kind::Binary
     )
 }
@@ -276,31 +310,16 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-fn file_job(path: &Path, ctx: &Ctx, v: &mut dyn Visitor) -> FileResult {
-    // Opening a FIFO blocks: look before opening (and again after, below).
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return failed(ExtractError::Unsupported("not a regular file".into()));
-    }
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => return failed(ExtractError::Io(e.to_string())),
-    };
-    let meta = match file.metadata() {
-        Ok(m) => m,
-        Err(e) => return failed(ExtractError::Io(e.to_string())),
-    };
-    // FIFOs, devices and directories never end or are not documents.
-    if !meta.is_file() {
-        return failed(ExtractError::Unsupported("not a regular file".into()));
-    }
-    let size = meta.len();
+fn file_job(path: &Path, opened: Opened, ctx: &Ctx, v: &mut dyn Visitor) -> FileResult {
+    let Opened { file, size, head } = opened;
     let name = path.to_string_lossy();
+    let is_zip = head.starts_with(b"PK\x03\x04");
     let mut hr = HashingReader {
-        inner: io::BufReader::with_capacity(1 << 16, file),
+        inner: io::Cursor::new(head).chain(io::BufReader::with_capacity(1 << 16, file)),
         hasher: blake3::Hasher::new(),
         count: 0,
     };
-    let outcome = if size > ctx.cfg.max_in_memory && sniff::file_is_zip(path) {
+    let outcome = if size > ctx.cfg.max_in_memory && is_zip {
         // A zip too large for memory: hash it in one pass, then read it
         // through the file system, which the zip format needs (it seeks).
         if let Err(e) = drain(ctx, &mut hr) {
@@ -335,7 +354,17 @@ fn file_job(path: &Path, ctx: &Ctx, v: &mut dyn Visitor) -> FileResult {
 
 /// Reads the rest of a file for its hash, giving up when cancelled.
 fn drain<R: Read>(ctx: &Ctx, r: &mut R) -> Result<(), ExtractError> {
-    let mut buf = vec![0u8; 1 << 16];
+    // Most files were read to the end by their parser: one empty read into
+    // a small buffer, and a large one only when there is more.
+    let mut probe = [0u8; 64];
+    let mut buf = loop {
+        match r.read(&mut probe) {
+            Ok(0) => return Ok(()),
+            Ok(_) => break vec![0u8; 1 << 16],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ExtractError::Io(e.to_string())),
+        }
+    };
     loop {
         match r.read(&mut buf) {
             Ok(0) => return Ok(()),

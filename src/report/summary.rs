@@ -130,6 +130,10 @@ impl SummaryCollector {
                 0.0
             },
             highest_label: c.highest.unwrap_or(Label::Public),
+            writer_busy_secs: 0.0,
+            writer_busy_share: 0.0,
+            writer_cpu_secs: 0.0,
+            writer_wait_secs: 0.0,
         }
     }
 }
@@ -155,9 +159,31 @@ pub struct Summary {
     pub elapsed_secs: f64,
     pub mb_per_sec: f64,
     pub highest_label: Label,
+    /// Seconds the catalog writer spent in SQLite, and that as a share of
+    /// `elapsed_secs`: how close the writer came to limiting the scan.
+    pub writer_busy_secs: f64,
+    pub writer_busy_share: f64,
+    /// CPU seconds of the writer thread: what the writer took from the
+    /// scan threads on a machine with few cores.
+    pub writer_cpu_secs: f64,
+    /// Seconds scan threads waited for the writer's queue (summed over
+    /// threads); above zero, the writer held the scan back.
+    pub writer_wait_secs: f64,
 }
 
 impl Summary {
+    /// Records what writing the catalog cost (see the fields' docs).
+    pub fn set_writer_times(&mut self, busy: Duration, cpu: Duration, wait: Duration) {
+        self.writer_busy_secs = busy.as_secs_f64();
+        self.writer_busy_share = if self.elapsed_secs > 0.0 {
+            self.writer_busy_secs / self.elapsed_secs
+        } else {
+            0.0
+        };
+        self.writer_cpu_secs = cpu.as_secs_f64();
+        self.writer_wait_secs = wait.as_secs_f64();
+    }
+
     /// Replaces the per-scan label counts with the catalog's view of every
     /// document under the roots (unchanged files included), which is what
     /// `--fail-on` and a data owner care about.
@@ -216,6 +242,13 @@ impl Summary {
             eprintln!("  top categories (documents): {}", top.join(", "));
         }
         eprintln!("  findings: {}", self.findings);
+        eprintln!(
+            "  catalog:  writer busy {:.2}s ({:.0}% of the scan, {:.2}s CPU), scan threads waited {:.2}s for it",
+            self.writer_busy_secs,
+            self.writer_busy_share * 100.0,
+            self.writer_cpu_secs,
+            self.writer_wait_secs
+        );
         Ok(())
     }
 }
