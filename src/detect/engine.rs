@@ -397,7 +397,6 @@ impl Detector {
 
     /// Whether a word of rule `r`'s context (`positive`) or negative
     /// context occurs in `lower[from..to]`, or in the caller's context.
-    #[allow(clippy::too_many_arguments)]
     fn near(
         &self,
         r: usize,
