@@ -266,7 +266,9 @@ impl Literals {
             for (i, &b) in lower.iter().enumerate() {
                 for &id in &self.anywhere_by_first[usize::from(b)] {
                     let lit = &self.literals[id as usize];
-                    if lower.get(i + 1) == lit.get(1) && lower[i..].starts_with(lit) {
+                    if (lit.len() < 2 || lower.get(i + 1) == lit.get(1))
+                        && lower[i..].starts_with(lit)
+                    {
                         out.push(Hit {
                             literal: id,
                             start: i,
@@ -452,6 +454,13 @@ mod tests {
                 ("sort code", 36),
             ],
         );
+    }
+
+    #[test]
+    fn one_byte_literals_without_word_bytes_match_in_short_and_long_texts() {
+        expect(&["#"], "a #1 b", &[("#", 2)]);
+        let long = format!("{}#", " ".repeat(300));
+        expect(&["#"], &long, &[("#", 300)]);
     }
 
     #[test]
