@@ -688,6 +688,31 @@ mod tests {
         out
     }
 
+    /// Context words count where they start and end a word (`lic` is not in
+    /// "public policy"); a `*` word counts as a prefix (`delinquen*`).
+    #[test]
+    fn context_words_are_word_bounded() {
+        let d = detector(
+            r#"
+[[rule]]
+id = "credit.ref"
+name = "Ref"
+category = "credit.note"
+description = "ref"
+anchor = "digits"
+min_digits = 6
+pattern = '\b\d{6}\b'
+requires_context = true
+context = { words = ["lic", "delinquen*"], window = 30 }
+examples = ["lic 123456"]
+negative_examples = ["public policy 123456"]
+"#,
+        );
+        assert!(scan(&d, "public policy 123456", None).is_empty());
+        assert_eq!(scan(&d, "a lic number 123456", None).len(), 1);
+        assert_eq!(scan(&d, "account delinquency 123456", None).len(), 1);
+    }
+
     const CARD: &str = r#"
 [[rule]]
 id = "pii.card"

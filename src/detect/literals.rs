@@ -8,8 +8,9 @@
 //! it walks each word once, hashing it, and looks the whole word up among
 //! the literals whose first word is exact (`customer:`, `ship to`, a whole
 //! context word); literals meant as word prefixes (`passw`, `delinquen`) are
-//! looked up by the word's first one to four bytes. Each lookup is a bit
-//! test in a small bitmap first; whole literals are compared only on a hit.
+//! looked up by the hash of the word so far at each of its bytes. Each
+//! lookup is a bit test in an 8 KB bitmap first; whole literals are compared
+//! only on a hit.
 //!
 //! A literal matches where its first word byte starts a token (after a
 //! non-word byte, at the text's start, or at a camel-case hump such as the
@@ -19,7 +20,9 @@
 //! at all (`://`) are few: an Aho-Corasick automaton small enough for its
 //! SIMD prefilter finds those of four bytes or more, and `memmem` (which
 //! looks for their rarest byte) the shorter ones, whose two-byte SIMD
-//! fingerprints would fire on every other English word.
+//! fingerprints would fire on every other English word; texts shorter than
+//! `SHORT_TEXT` (table cells) compare them byte by byte instead of paying
+//! the searchers' set-up.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::memmem;
