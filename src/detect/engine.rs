@@ -69,6 +69,9 @@ pub struct Scratch {
     touched: Vec<usize>,
     /// Literals found in the text, ordered by start.
     hits: Vec<Hit>,
+    /// Per 64-byte block of the text: which hotword lists (by
+    /// [`list_bit`]) have a word starting there.
+    list_blocks: Vec<u64>,
     state: State,
 }
 
@@ -121,6 +124,8 @@ pub struct Detector {
     /// Per literal: the hotword lists it is in (see [`hotword_list`]) and
     /// whether it counts as a word prefix there.
     literal_lists: Vec<Vec<(usize, bool)>>,
+    /// Per literal: the [`list_bit`]s of its lists.
+    literal_list_bits: Vec<u64>,
     at_rules: Vec<usize>,
     /// `(rule, min_digits)`.
     digit_rules: Vec<(usize, usize)>,
@@ -234,6 +239,10 @@ impl Detector {
         }
         let literals =
             Literals::new(&literal_list).context("Failed to build the keyword automaton")?;
+        let literal_list_bits = literal_lists
+            .iter()
+            .map(|lists| lists.iter().fold(0, |bits, &(l, _)| bits | list_bit(l)))
+            .collect();
         let thresholds = rules
             .iter()
             .map(|r| min_confidence.unwrap_or(r.min_confidence))
@@ -253,6 +262,7 @@ impl Detector {
             literals,
             literal_rules,
             literal_lists,
+            literal_list_bits,
             at_rules,
             digit_rules,
             context_rules,
@@ -321,6 +331,7 @@ impl Detector {
             pending,
             touched,
             hits,
+            list_blocks,
             state,
         } = scratch;
         lower.clear();
@@ -336,7 +347,17 @@ impl Detector {
         hits.clear();
         self.literals.scan(text.as_bytes(), lower, hits);
         let hits = &hits[..];
-        let text = Text { text, lower, hits };
+        list_blocks.clear();
+        list_blocks.resize(lower.len() / LIST_BLOCK + 1, 0);
+        for h in hits {
+            list_blocks[h.start / LIST_BLOCK] |= self.literal_list_bits[h.literal as usize];
+        }
+        let text = Text {
+            text,
+            lower,
+            hits,
+            list_blocks,
+        };
 
         let mut push = |rule: usize, s: usize, e: usize| {
             let [before, after] = self.rules[rule].window;
@@ -444,8 +465,15 @@ impl Detector {
         from: usize,
         to: usize,
     ) -> bool {
-        self.header_has(r, state, positive)
-            || self.listed_in(hotword_list(r, positive), t.hits, t.lower, from, to)
+        self.header_has(r, state, positive) || {
+            let list = hotword_list(r, positive);
+            // Most windows have none of the list's words: the block
+            // summary says so without visiting the hits.
+            t.list_blocks[from / LIST_BLOCK..=(to.max(from + 1) - 1) / LIST_BLOCK]
+                .iter()
+                .any(|&b| b & list_bit(list) != 0)
+                && self.listed_in(list, t.hits, t.lower, from, to)
+        }
     }
 
     /// Whether a word of hotword list `list` is among `hits` within
@@ -671,6 +699,17 @@ struct Text<'a> {
     /// `text`, ASCII-lowercased.
     lower: &'a [u8],
     hits: &'a [Hit],
+    /// See [`Scratch::list_blocks`].
+    list_blocks: &'a [u64],
+}
+
+/// Bytes per [`Scratch::list_blocks`] entry.
+const LIST_BLOCK: usize = 64;
+
+/// Hotword list `list`'s bit in a 64-bit summary (lists share bits: a set
+/// bit means "maybe").
+fn list_bit(list: usize) -> u64 {
+    1 << (list % 64)
 }
 
 /// The id of rule `rule`'s context word list (`positive`) or negative one.
