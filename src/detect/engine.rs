@@ -23,7 +23,7 @@ use anyhow::{Context, Result};
 use regex_automata::dfa::{dense, regex::Regex as DfaRegex};
 use regex_automata::nfa::thompson;
 use regex_automata::util::syntax;
-use regex_automata::Input;
+use regex_automata::{meta, Input};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -84,6 +84,8 @@ struct State {
     /// so each column's work is kept, not redone per cell.
     columns: Vec<Header>,
     found: Vec<Detection>,
+    /// Per rule: this thread's regex cache, made on first use.
+    caches: Vec<Option<meta::Cache>>,
 }
 
 /// A caller context (column header) and what is known about it.
@@ -342,6 +344,8 @@ impl Detector {
         if pending.len() != n {
             pending.clear();
             pending.resize(n, None);
+            state.caches.clear();
+            state.caches.resize_with(n, || None);
         }
         touched.clear();
         hits.clear();
@@ -509,13 +513,13 @@ impl Detector {
         let mut pos = ws;
         while pos <= we {
             let mut hay = &bytes[..we];
-            let Some(mut m) = self.find(r, hay, pos) else {
+            let Some(mut m) = self.find(r, &mut state.caches, hay, pos) else {
                 break;
             };
             // The window may have cut the match short: retry on the full text.
             if m.1 == we && we < bytes.len() {
                 hay = bytes;
-                match self.find(r, hay, m.0) {
+                match self.find(r, &mut state.caches, hay, m.0) {
                     Some(m2) => m = m2,
                     None => break,
                 }
@@ -524,16 +528,22 @@ impl Detector {
             let (mut vs, mut ve) = m;
             let mut checked = None;
             if rule.value_group.is_some() || rule.secret_group.is_some() {
-                let Some(caps) = rule.regex.captures_at(hay, m.0) else {
-                    continue;
-                };
+                let mut caps = rule.regex.create_captures();
+                rule.regex.search_captures_with(
+                    cache(&mut state.caches, r, &rule.regex),
+                    &Input::new(hay).span(m.0..hay.len()),
+                    &mut caps,
+                );
                 // A group that did not take part (one branch of an
                 // alternation) leaves the whole match as the value.
-                if let Some(v) = rule.value_group.and_then(|g| caps.get(g)) {
-                    (vs, ve) = (v.start(), v.end());
+                if !caps.is_match() {
+                    continue;
                 }
-                if let Some(v) = rule.secret_group.and_then(|g| caps.get(g)) {
-                    checked = Some((v.start(), v.end()));
+                if let Some(v) = rule.value_group.and_then(|g| caps.get_group(g)) {
+                    (vs, ve) = (v.start, v.end);
+                }
+                if let Some(v) = rule.secret_group.and_then(|g| caps.get_group(g)) {
+                    checked = Some((v.start, v.end));
                 }
             }
             (vs, ve) = snap(text, vs, ve);
@@ -582,17 +592,24 @@ impl Detector {
 
     /// The leftmost-first match of rule `r` in `hay` starting at or after
     /// `at`, as `(start, end)`.
-    fn find(&self, r: usize, hay: &[u8], at: usize) -> Option<(usize, usize)> {
+    fn find(
+        &self,
+        r: usize,
+        caches: &mut [Option<meta::Cache>],
+        hay: &[u8],
+        at: usize,
+    ) -> Option<(usize, usize)> {
+        let input = Input::new(hay).span(at..hay.len());
         if let Some(dfa) = &self.dfas[r] {
             // A DFA search fails only on bytes it was told to give up on
             // (none here); the regex engine is the fallback all the same.
-            if let Ok(m) = dfa.try_search(&Input::new(hay).span(at..hay.len())) {
+            if let Ok(m) = dfa.try_search(&input) {
                 return m.map(|m| (m.start(), m.end()));
             }
         }
-        self.rules[r]
-            .regex
-            .find_at(hay, at)
+        let regex = &self.rules[r].regex;
+        regex
+            .search_with(cache(caches, r, regex), &input)
             .map(|m| (m.start(), m.end()))
     }
 
@@ -715,6 +732,15 @@ fn list_bit(list: usize) -> u64 {
 /// The id of rule `rule`'s context word list (`positive`) or negative one.
 fn hotword_list(rule: usize, positive: bool) -> usize {
     rule * 2 + usize::from(!positive)
+}
+
+/// Rule `r`'s regex cache in `caches`, made on first use.
+fn cache<'c>(
+    caches: &'c mut [Option<meta::Cache>],
+    r: usize,
+    regex: &meta::Regex,
+) -> &'c mut meta::Cache {
+    caches[r].get_or_insert_with(|| regex.create_cache())
 }
 
 /// Shrinks `start..end` to the nearest enclosing char boundaries (byte

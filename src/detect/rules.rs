@@ -12,7 +12,9 @@ use super::mask::Mask;
 use super::validators::Validator;
 use anyhow::{bail, ensure, Context, Result};
 use include_dir::{include_dir, Dir};
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::bytes::{RegexSet, RegexSetBuilder};
+use regex_automata::meta;
+use regex_automata::util::{primitives::PatternID, syntax};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::Path;
@@ -289,7 +291,10 @@ pub struct Rule {
     /// Look-alike texts that must not.
     pub negative_examples: Vec<String>,
     pub(crate) pattern: String,
-    pub(crate) regex: Regex,
+    /// The engine itself, not `regex::Regex`: its searches take the
+    /// caller's per-thread cache, where `regex::Regex` takes one from a
+    /// shared pool on every call (a lock for every thread but the first).
+    pub(crate) regex: meta::Regex,
     /// Capture group whose span is the sensitive value, if not the whole match.
     pub(crate) value_group: Option<usize>,
     /// Capture group that validators and the allow-list check, if not the
@@ -347,12 +352,21 @@ fn phrase_regex(phrases: &[String]) -> String {
     format!("(?i)(?:{})", alts.join("|"))
 }
 
-fn build_regex(pattern: &str) -> Result<Regex> {
-    RegexBuilder::new(pattern)
-        .unicode(false)
-        .size_limit(8 << 20)
-        .dfa_size_limit(8 << 20)
-        .build()
+/// Byte-oriented and ASCII-only like `regex::bytes` with Unicode off;
+/// larger than default limits because some rules are long alternations.
+fn build_regex(pattern: &str) -> Result<meta::Regex> {
+    const LIMIT: usize = 8 << 20;
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            meta::Config::new()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(LIMIT))
+                .onepass_size_limit(Some(LIMIT))
+                .hybrid_cache_capacity(LIMIT)
+                .dfa_size_limit(Some(LIMIT)),
+        )
+        .build(pattern)
         .with_context(|| format!("invalid pattern {pattern:?}"))
 }
 
@@ -420,8 +434,14 @@ impl Rule {
             }
         }
         let regex = build_regex(&pattern)?;
-        let value_group = regex.capture_names().position(|n| n == Some("value"));
-        let secret_group = regex.capture_names().position(|n| n == Some("secret"));
+        let group = |name: &str| {
+            regex
+                .group_info()
+                .pattern_names(PatternID::ZERO)
+                .position(|n| n == Some(name))
+        };
+        let value_group = group("value");
+        let secret_group = group("secret");
 
         let anchor = match (spec.anchor.as_deref(), keywords.is_empty()) {
             (None | Some("keywords"), false) => Anchor::Keywords,
