@@ -20,6 +20,7 @@ use super::literals::{ends_word, Hit, Literal, Literals};
 use super::mask::{self, Mask};
 use super::rules::{Anchor, Hotwords, Rule, RuleSet, INSIDE_WORDS};
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use regex_automata::dfa::{dense, regex::Regex as DfaRegex};
 use regex_automata::nfa::thompson;
 use regex_automata::util::syntax;
@@ -249,8 +250,9 @@ impl Detector {
             .iter()
             .map(|r| min_confidence.unwrap_or(r.min_confidence))
             .collect();
+        // Built on all cores: ~20 ms of start-up alone.
         let dfas = rules
-            .iter()
+            .par_iter()
             .map(|r| match r.anchor {
                 Anchor::Digits(_) | Anchor::Context => small_dfa(&r.pattern),
                 Anchor::Keywords | Anchor::At => None,
