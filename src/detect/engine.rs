@@ -22,6 +22,7 @@ use super::rules::{Anchor, Hotwords, Rule, RuleSet, INSIDE_WORDS};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 
 /// One sensitive value found in a text.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -245,7 +246,12 @@ impl Detector {
         out: &mut Vec<Detection>,
     ) {
         self.scan_raw(text, context, scratch);
-        let found = &mut scratch.state.found;
+        self.keep_best(&mut scratch.state.found, out);
+    }
+
+    /// Moves `found` to `out`, keeping the most confident of overlapping
+    /// detections of one category, ordered by start offset.
+    fn keep_best(&self, found: &mut [Detection], out: &mut Vec<Detection>) {
         // Same category, overlapping spans: keep the most confident.
         found.sort_by(|a, b| {
             (self.category_of[a.rule], a.start, b.end).cmp(&(
@@ -299,7 +305,21 @@ impl Detector {
         self.literals.scan(text.as_bytes(), lower, hits);
         let hits = &hits[..];
         let text = Text { text, lower, hits };
+        self.find(text, pending, touched, state);
+    }
 
+    /// Opens windows at every anchor in `text` (keywords, `@`, digit runs),
+    /// confirms them, and runs the column rules whose header (the one in
+    /// `state`) matches; detections go to `state.found`. `touched` must be
+    /// empty and `pending` all `None` (it is left so).
+    fn find(
+        &self,
+        text: Text,
+        pending: &mut [Option<(usize, usize)>],
+        touched: &mut Vec<usize>,
+        state: &mut State,
+    ) {
+        let hits = text.hits;
         let mut push = |rule: usize, s: usize, e: usize| {
             let [before, after] = self.rules[rule].window;
             let (ws, we) = (s.saturating_sub(before), (e + after).min(text.text.len()));
@@ -376,23 +396,7 @@ impl Detector {
             state.header = state.columns.swap_remove(i);
             return;
         }
-        let mut text = Vec::with_capacity(c.len() + 2);
-        text.push(b' ');
-        text.extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
-            b'_' | b'-' | b'.' => b' ',
-            b => b,
-        }));
-        text.push(b' ');
-        let mut hits = Vec::new();
-        self.literals.scan(&text, &text, &mut hits);
-        let n = self.rules.len();
-        state.header = Header {
-            source: Some(c.to_string()),
-            text,
-            hits,
-            hot: vec![0; n],
-            cold: vec![0; n],
-        };
+        state.header = self.header(c);
     }
 
     /// Whether a word of rule `r`'s context (`positive`) or negative
@@ -613,6 +617,169 @@ impl Detector {
             .map(|r| (r.id.clone(), r.pattern().to_string()))
             .collect()
     }
+}
+
+// ---------------------------------------------------------------------------
+// Tables: many cells in one pass
+// ---------------------------------------------------------------------------
+
+/// The column headers of one table, prepared for [`Detector::scan_cells`]:
+/// each header is normalised and searched for context words once, on its
+/// column's first cell, and every rule's verdict on it is kept by column
+/// index for all of the table's cells.
+pub struct Columns {
+    names: Vec<String>,
+    /// Per column, built on its first cell.
+    headers: Vec<Option<Header>>,
+    /// What cells of columns without a header see.
+    none: Header,
+}
+
+impl Columns {
+    /// The prepared header of `column`.
+    fn header(&mut self, detector: &Detector, column: usize) -> &mut Header {
+        match self.names.get(column) {
+            Some(name) => self.headers[column].get_or_insert_with(|| detector.header(name)),
+            None => &mut self.none,
+        }
+    }
+}
+
+impl Detector {
+    /// Prepares a table's column headers (by column index) for
+    /// [`Detector::scan_cells`]; columns past the end have no header.
+    pub fn columns<S: AsRef<str>>(&self, names: &[S]) -> Columns {
+        Columns {
+            names: names.iter().map(|n| n.as_ref().to_owned()).collect(),
+            headers: names.iter().map(|_| None).collect(),
+            none: Header::default(),
+        }
+    }
+
+    /// Appends the detections in many table cells to `out`: exactly those
+    /// [`Detector::scan`] finds in each cell on its own with its column's
+    /// header as context, but the literal pass runs once over `text` and
+    /// each header's work is done once per table (a table of short cells
+    /// is otherwise mostly per-call overhead).
+    ///
+    /// `cells`: each cell's byte range in `text` and its column in
+    /// `columns`, in order and at least one byte apart; the bytes between
+    /// cells are ignored. Nothing found spans two cells: each candidate is
+    /// confirmed within its cell (windows, regex retries, context words),
+    /// so anchors such as `^` and `$` see the cell's edges. A cell that
+    /// breaks the order or is not a `text` range on char boundaries is
+    /// skipped. Detections are spans of `text`, ordered by start.
+    pub fn scan_cells<I>(
+        &self,
+        text: &str,
+        cells: I,
+        columns: &mut Columns,
+        scratch: &mut Scratch,
+        out: &mut Vec<Detection>,
+    ) where
+        I: IntoIterator<Item = (Range<usize>, usize)>,
+        I::IntoIter: Clone,
+    {
+        let cells = cells.into_iter();
+        let Scratch {
+            lower,
+            pending,
+            touched,
+            hits,
+            state,
+        } = scratch;
+        // The cells lowercased, NUL between them: no word and no literal
+        // runs from one cell into the next.
+        lower.clear();
+        for range in valid_cells(text, cells.clone()).map(|(r, _)| r) {
+            lower.resize(range.start, 0);
+            lower.extend(text.as_bytes()[range].iter().map(u8::to_ascii_lowercase));
+        }
+        lower.resize(text.len(), 0);
+        let n = self.rules.len();
+        if pending.len() != n {
+            pending.clear();
+            pending.resize(n, None);
+        }
+        hits.clear();
+        self.literals.scan(text.as_bytes(), lower, hits);
+        // Each cell's hits, made relative to the cell, are compacted in
+        // place: `kept` trails `next`.
+        let (mut next, mut kept) = (0, 0);
+        for (range, column) in valid_cells(text, cells) {
+            let first_hit = kept;
+            while let Some(&h) = hits.get(next) {
+                if h.start >= range.end {
+                    break;
+                }
+                next += 1;
+                if h.start >= range.start && h.end <= range.end {
+                    hits[kept] = Hit {
+                        start: h.start - range.start,
+                        end: h.end - range.start,
+                        ..h
+                    };
+                    kept += 1;
+                }
+            }
+            let cell = Text {
+                text: &text[range.clone()],
+                lower: &lower[range.clone()],
+                hits: &hits[first_hit..kept],
+            };
+            let header = columns.header(self, column);
+            std::mem::swap(&mut state.header, header);
+            state.found.clear();
+            touched.clear();
+            self.find(cell, pending, touched, state);
+            std::mem::swap(&mut state.header, header);
+            let first = out.len();
+            self.keep_best(&mut state.found, out);
+            for d in &mut out[first..] {
+                d.start += range.start;
+                d.end += range.start;
+            }
+        }
+    }
+
+    /// A header prepared for context lookups: `customer_SSN` is searched
+    /// as ` customer ssn `.
+    fn header(&self, c: &str) -> Header {
+        let mut text = Vec::with_capacity(c.len() + 2);
+        text.push(b' ');
+        text.extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
+            b'_' | b'-' | b'.' => b' ',
+            b => b,
+        }));
+        text.push(b' ');
+        let mut hits = Vec::new();
+        self.literals.scan(&text, &text, &mut hits);
+        let n = self.rules.len();
+        Header {
+            source: Some(c.to_string()),
+            text,
+            hits,
+            hot: vec![0; n],
+            cold: vec![0; n],
+        }
+    }
+}
+
+/// The cells of [`Detector::scan_cells`] that keep its contract: ranges of
+/// `text` on char boundaries, in order, at least one byte apart.
+fn valid_cells<'t, I>(text: &'t str, cells: I) -> impl Iterator<Item = (Range<usize>, usize)> + 't
+where
+    I: Iterator<Item = (Range<usize>, usize)> + 't,
+{
+    let mut min_start = 0;
+    cells.filter(move |(range, _)| {
+        let ok = range.start >= min_start && text.get(range.clone()).is_some();
+        debug_assert!(ok, "cell {range:?} out of order or not in the text");
+        if ok {
+            min_start = range.end + 1;
+        }
+        ok
+    })
 }
 
 /// A text being scanned, with what the literal pass found in it.

@@ -13,13 +13,16 @@
 //! Locations are `Line { line, byte }` into the decoded text.
 //!
 //! CSV/TSV are read field by field with `csv-core` (bounded buffers, even for
-//! a hostile multi-GiB quoted field). Each non-empty cell is its own part at
-//! the `Line` where its record starts, with the first row's cell above it as
-//! `context`, so a column titled `SSN` lends its name to every value below.
+//! a hostile multi-GiB quoted field). Non-empty cells go to
+//! [`Visitor::rows`] in batches of whole rows (the header row alone first),
+//! each cell a text of its own at the `Line` where its record starts, with
+//! the first row's cell above it as its header, so a column titled `SSN`
+//! lends its name to every value below.
 
 use super::dispatch::{io_error, outcome, Ctx, Res, HEAD};
-use super::{ExtractConfig, Location, Outcome, TextPart, Visitor};
+use super::{ExtractConfig, Headers, Location, Outcome, RowBuffer, TextPart, Visitor};
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::Read;
 
@@ -428,26 +431,101 @@ fn with_csv_reader<T>(delimiter: u8, f: impl FnOnce(&mut csv_core::Reader) -> T)
     out
 }
 
+/// Cells handed on per part, in bytes: enough that the visitor's per-part
+/// work is spread over many rows, small enough to stay in cache.
+const ROWS_BATCH: usize = 32 << 10;
+
+/// A CSV's cells on their way to the visitor, a batch of rows at a time.
+struct CsvRows<'v> {
+    v: &'v mut dyn Visitor,
+    buf: RowBuffer,
+    /// Header names, read from the first row.
+    names: Vec<String>,
+    /// The first row's (no names) until it ends, then the names.
+    headers: Headers,
+    saw_text: bool,
+}
+
+impl CsvRows<'_> {
+    /// A field (or a piece of a giant one) of record `row`; empty ones are
+    /// dropped. The first row's fields become the header names.
+    fn cell(&mut self, bytes: &[u8], row: u64, col: usize, location: Location) {
+        // Fields of decoded text are UTF-8 unless a giant field was cut.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return;
+        }
+        self.saw_text = true;
+        if row == 0 && self.names.len() < MAX_COLUMNS && col == self.names.len() {
+            self.names
+                .push(trimmed[..floor_char(trimmed, trimmed.len().min(MAX_HEADER))].to_owned());
+        }
+        self.buf.push(&text, col, location);
+        if self.buf.len() >= ROWS_BATCH {
+            self.flush();
+        }
+    }
+
+    /// Record `row` ended: after the first, the header names apply.
+    fn record_end(&mut self, row: u64) {
+        if row == 0 {
+            self.flush();
+            self.headers = Headers::new(std::mem::take(&mut self.names));
+        }
+    }
+
+    fn flush(&mut self) {
+        self.buf.flush(&self.headers, self.v);
+    }
+}
+
 fn csv_fields(
+    ctx: &Ctx,
+    source: Source,
+    input: String,
+    reader: &mut csv_core::Reader,
+    v: &mut dyn Visitor,
+) -> Res<Vec<String>> {
+    let mut rows = CsvRows {
+        v,
+        buf: RowBuffer::default(),
+        names: Vec::new(),
+        headers: Headers::new(Vec::new()),
+        saw_text: false,
+    };
+    let read = csv_records(ctx, source, input, reader, &mut rows);
+    // Cells read before a failure are handed on too.
+    rows.flush();
+    read?;
+    Ok(if rows.saw_text {
+        vec![]
+    } else {
+        vec!["no-text".into()]
+    })
+}
+
+fn csv_records(
     ctx: &Ctx,
     mut source: Source,
     mut input: String,
     reader: &mut csv_core::Reader,
-    v: &mut dyn Visitor,
-) -> Res<Vec<String>> {
+    rows: &mut CsvRows,
+) -> Res<()> {
     let max_field = ctx.cfg.chunk_size.max(1024);
     let mut field = vec![0u8; 4096];
     let mut flen = 0usize;
     let mut pos = 0usize;
     let mut eof = false;
-    let mut headers: Vec<String> = Vec::new();
     let mut row = 0u64;
     let mut col = 0usize;
     let mut line = 1u64;
     let mut record_line = 1u64;
     let mut record_byte = 0u64;
     let mut consumed = 0u64;
-    let mut saw_text = false;
     // A record's position is taken where its first byte is, after the
     // previous record's line terminator.
     let mut at_record_start = true;
@@ -480,31 +558,9 @@ fn csv_fields(
         pos += nin;
         consumed += nin as u64;
         flen += nout;
-        let mut cell = |text: &[u8], col: usize, saw_text: &mut bool| {
-            let text = String::from_utf8_lossy(text);
-            let trimmed = text.trim();
-            if trimmed.is_empty() {
-                return;
-            }
-            *saw_text = true;
-            let context = if row == 0 {
-                None
-            } else {
-                headers.get(col).map(String::as_str)
-            };
-            v.text(TextPart {
-                text: &text,
-                location: Location::Line {
-                    line: record_line,
-                    byte: record_byte,
-                },
-                context,
-                report: 0..text.len(),
-            });
-            if row == 0 && headers.len() < MAX_COLUMNS && col == headers.len() {
-                headers
-                    .push(trimmed[..floor_char(trimmed, trimmed.len().min(MAX_HEADER))].to_owned());
-            }
+        let location = || Location::Line {
+            line: record_line,
+            byte: record_byte,
         };
         match result {
             csv_core::ReadFieldResult::InputEmpty => {
@@ -513,7 +569,7 @@ fn csv_fields(
                     let (result, _, nout) = reader.read_field(&[], &mut field[flen..]);
                     flen += nout;
                     if let csv_core::ReadFieldResult::Field { .. } = result {
-                        cell(&field[..flen], col, &mut saw_text);
+                        rows.cell(&field[..flen], row, col, location());
                     }
                     break;
                 }
@@ -523,15 +579,16 @@ fn csv_fields(
                     field.resize(field.len() * 2, 0);
                 } else {
                     // A giant field: hand it on in pieces.
-                    cell(&field[..flen], col, &mut saw_text);
+                    rows.cell(&field[..flen], row, col, location());
                     flen = 0;
                 }
             }
             csv_core::ReadFieldResult::Field { record_end } => {
-                cell(&field[..flen], col, &mut saw_text);
+                rows.cell(&field[..flen], row, col, location());
                 flen = 0;
                 col += 1;
                 if record_end {
+                    rows.record_end(row);
                     row += 1;
                     col = 0;
                     at_record_start = true;
@@ -540,11 +597,7 @@ fn csv_fields(
             csv_core::ReadFieldResult::End => break,
         }
     }
-    Ok(if saw_text {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    })
+    Ok(())
 }
 
 #[cfg(test)]
