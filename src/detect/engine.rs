@@ -72,20 +72,20 @@ pub struct Scratch {
 /// The parts of [`Scratch`] that confirmation writes to.
 #[derive(Default)]
 struct State {
-    /// The caller's context (column header) of the current text.
-    header: Header,
+    /// The caller's context (column header) of the current text, if any.
+    /// Boxed, so that a table's cells can swap their column's in cheaply.
+    header: Option<Box<Header>>,
     /// Other recent headers: the cells of a table row come column by column,
     /// so each column's work is kept, not redone per cell.
-    columns: Vec<Header>,
+    columns: Vec<Box<Header>>,
     found: Vec<Detection>,
 }
 
 /// A caller context (column header) and what is known about it.
-#[derive(Default)]
 struct Header {
-    /// The context as given; `None` for a text without one.
-    source: Option<String>,
-    /// Normalised, padded with spaces; empty without a context.
+    /// The context as given.
+    source: String,
+    /// Normalised, padded with spaces.
     text: Vec<u8>,
     /// Literals found in `text`.
     hits: Vec<Hit>,
@@ -306,11 +306,15 @@ impl Detector {
         let hits = &hits[..];
         let text = Text { text, lower, hits };
         self.find(text, pending, touched, state);
+        for &r in &self.context_rules {
+            if self.header_has(r, state, true) {
+                self.confirm(r, &text, state, 0, text.text.len());
+            }
+        }
     }
 
-    /// Opens windows at every anchor in `text` (keywords, `@`, digit runs),
-    /// confirms them, and runs the column rules whose header (the one in
-    /// `state`) matches; detections go to `state.found`. `touched` must be
+    /// Opens windows at every anchor in `text` (keywords, `@`, digit runs)
+    /// and confirms them; detections go to `state.found`. `touched` must be
     /// empty and `pending` all `None` (it is left so).
     fn find(
         &self,
@@ -365,21 +369,15 @@ impl Detector {
                 self.confirm(rule, &text, state, s, e);
             }
         }
-        for &r in &self.context_rules {
-            if self.header_has(r, state, true) {
-                self.confirm(r, &text, state, 0, text.text.len());
-            }
-        }
     }
 
     /// Prepares `state` for the caller's context, reusing the work done for
     /// it in earlier cells of the same column.
     fn set_header(&self, context: Option<&str>, state: &mut State) {
-        if state.header.source.as_deref() == context {
+        if state.header.as_ref().map(|h| h.source.as_str()) == context {
             return;
         }
-        let previous = std::mem::take(&mut state.header);
-        if previous.source.is_some() {
+        if let Some(previous) = state.header.take() {
             if state.columns.len() >= MAX_COLUMNS {
                 state.columns.clear();
             }
@@ -388,15 +386,11 @@ impl Detector {
         let Some(c) = context else {
             return;
         };
-        if let Some(i) = state
-            .columns
-            .iter()
-            .position(|h| h.source.as_deref() == Some(c))
-        {
-            state.header = state.columns.swap_remove(i);
+        if let Some(i) = state.columns.iter().position(|h| h.source == c) {
+            state.header = Some(state.columns.swap_remove(i));
             return;
         }
-        state.header = self.header(c);
+        state.header = Some(Box::new(self.header(c)));
     }
 
     /// Whether a word of rule `r`'s context (`positive`) or negative
@@ -525,10 +519,15 @@ impl Detector {
     /// Whether the caller's context (column header) holds one of rule `r`'s
     /// hotwords (`positive`) or negative hotwords; computed once per header.
     fn header_has(&self, r: usize, state: &mut State, positive: bool) -> bool {
-        let h = &mut state.header;
-        if h.text.is_empty() {
-            return false;
-        }
+        state
+            .header
+            .as_deref_mut()
+            .is_some_and(|h| self.header_verdict(r, h, positive))
+    }
+
+    /// Whether header `h` holds one of rule `r`'s hotwords (`positive`) or
+    /// negative hotwords; looked up once, then remembered in `h`.
+    fn header_verdict(&self, r: usize, h: &mut Header, positive: bool) -> bool {
         let known = if positive { h.hot[r] } else { h.cold[r] };
         if known != 0 {
             return known == 2;
@@ -630,18 +629,37 @@ impl Detector {
 pub struct Columns {
     names: Vec<String>,
     /// Per column, built on its first cell.
-    headers: Vec<Option<Header>>,
+    columns: Vec<Option<Column>>,
     /// What cells of columns without a header see.
-    none: Header,
+    none: Column,
+}
+
+/// One prepared column of [`Columns`].
+struct Column {
+    header: Option<Box<Header>>,
+    /// The column rules its header calls for.
+    rules: Vec<usize>,
 }
 
 impl Columns {
-    /// The prepared header of `column`.
-    fn header(&mut self, detector: &Detector, column: usize) -> &mut Header {
-        match self.names.get(column) {
-            Some(name) => self.headers[column].get_or_insert_with(|| detector.header(name)),
-            None => &mut self.none,
-        }
+    /// The prepared `column`.
+    fn column(&mut self, detector: &Detector, column: usize) -> &mut Column {
+        let Some(name) = self.names.get(column) else {
+            return &mut self.none;
+        };
+        self.columns[column].get_or_insert_with(|| {
+            let mut header = detector.header(name);
+            let rules = detector
+                .context_rules
+                .iter()
+                .copied()
+                .filter(|&r| detector.header_verdict(r, &mut header, true))
+                .collect();
+            Column {
+                header: Some(Box::new(header)),
+                rules,
+            }
+        })
     }
 }
 
@@ -651,8 +669,11 @@ impl Detector {
     pub fn columns<S: AsRef<str>>(&self, names: &[S]) -> Columns {
         Columns {
             names: names.iter().map(|n| n.as_ref().to_owned()).collect(),
-            headers: names.iter().map(|_| None).collect(),
-            none: Header::default(),
+            columns: names.iter().map(|_| None).collect(),
+            none: Column {
+                header: None,
+                rules: Vec::new(),
+            },
         }
     }
 
@@ -727,12 +748,15 @@ impl Detector {
                 lower: &lower[range.clone()],
                 hits: &hits[first_hit..kept],
             };
-            let header = columns.header(self, column);
-            std::mem::swap(&mut state.header, header);
+            let column = columns.column(self, column);
+            std::mem::swap(&mut state.header, &mut column.header);
             state.found.clear();
             touched.clear();
             self.find(cell, pending, touched, state);
-            std::mem::swap(&mut state.header, header);
+            for &r in &column.rules {
+                self.confirm(r, &cell, state, 0, cell.text.len());
+            }
+            std::mem::swap(&mut state.header, &mut column.header);
             let first = out.len();
             self.keep_best(&mut state.found, out);
             for d in &mut out[first..] {
@@ -756,7 +780,7 @@ impl Detector {
         self.literals.scan(&text, &text, &mut hits);
         let n = self.rules.len();
         Header {
-            source: Some(c.to_string()),
+            source: c.to_string(),
             text,
             hits,
             hot: vec![0; n],
@@ -783,6 +807,7 @@ where
 }
 
 /// A text being scanned, with what the literal pass found in it.
+#[derive(Clone, Copy)]
 struct Text<'a> {
     text: &'a str,
     /// `text`, ASCII-lowercased.

@@ -526,13 +526,19 @@ fn csv_records(
     let mut record_line = 1u64;
     let mut record_byte = 0u64;
     let mut consumed = 0u64;
+    // `line` counts the newlines of `input[..counted]`: once per record,
+    // not per field.
+    let mut counted = 0usize;
+    let newlines = |s: &[u8]| memchr::memchr_iter(b'\n', s).count() as u64;
     // A record's position is taken where its first byte is, after the
     // previous record's line terminator.
     let mut at_record_start = true;
     loop {
         if pos == input.len() && !eof {
+            line += newlines(&input.as_bytes()[counted..]);
             input.clear();
             pos = 0;
+            counted = 0;
             ctx.check()?;
             eof = !source.fill(&mut input)?;
         }
@@ -541,7 +547,6 @@ fn csv_records(
                 if b != b'\r' && b != b'\n' {
                     break;
                 }
-                line += u64::from(b == b'\n');
                 pos += 1;
                 consumed += 1;
             }
@@ -549,12 +554,13 @@ fn csv_records(
                 continue;
             }
             at_record_start = false;
+            line += newlines(&input.as_bytes()[counted..pos]);
+            counted = pos;
             record_line = line;
             record_byte = consumed;
         }
         let bytes = &input.as_bytes()[pos..];
         let (result, nin, nout) = reader.read_field(bytes, &mut field[flen..]);
-        line += memchr::memchr_iter(b'\n', &bytes[..nin]).count() as u64;
         pos += nin;
         consumed += nin as u64;
         flen += nout;
