@@ -77,6 +77,7 @@ struct State {
     header: Option<Box<Header>>,
     /// Other recent headers: the cells of a table row come column by column,
     /// so each column's work is kept, not redone per cell.
+    #[expect(clippy::vec_box, reason = "headers move to and from `header`")]
     columns: Vec<Box<Header>>,
     found: Vec<Detection>,
 }
