@@ -15,6 +15,11 @@
 //! on the merged window only. Context words are looked up only around
 //! confirmed matches, or once per window for rules that cannot match without
 //! them.
+//!
+//! Tables ([`Detector::scan_cells`]) are scanned many cells at a time: the
+//! literal pass runs once over all of them, then each cell is confirmed as a
+//! text of its own under its column's header, whose work is done once per
+//! table.
 
 use super::literals::{ends_word, Hit, Literal, Literals};
 use super::mask::{self, Mask};
@@ -713,11 +718,14 @@ impl Detector {
         // The cells lowercased, NUL between them: no word and no literal
         // runs from one cell into the next.
         lower.clear();
+        lower.extend_from_slice(text.as_bytes());
+        lower.make_ascii_lowercase();
+        let mut gap_from = 0;
         for range in valid_cells(text, cells.clone()).map(|(r, _)| r) {
-            lower.resize(range.start, 0);
-            lower.extend(text.as_bytes()[range].iter().map(u8::to_ascii_lowercase));
+            lower[gap_from..range.start].fill(0);
+            gap_from = range.end;
         }
-        lower.resize(text.len(), 0);
+        lower[gap_from..].fill(0);
         let n = self.rules.len();
         if pending.len() != n {
             pending.clear();
