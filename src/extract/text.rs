@@ -508,6 +508,62 @@ fn csv_fields(
     })
 }
 
+/// The record being read. csv-core writes its fields' bytes to `out` and
+/// where each field ends, counted from the record's first byte, to `ends`;
+/// finished fields are handed on whenever either fills up, so a record of
+/// many fields needs no more room than its largest field.
+struct Record {
+    out: Vec<u8>,
+    /// Bytes of `out` in use.
+    len: usize,
+    ends: Vec<usize>,
+    /// Entries of `ends` in use.
+    nends: usize,
+    /// Where `out[0]` is in the record.
+    base: usize,
+    /// Where the first field not yet handed on starts in the record.
+    start: usize,
+    /// Its column.
+    col: usize,
+}
+
+impl Record {
+    /// Hands the finished fields on.
+    fn hand_on(&mut self, rows: &mut CsvRows, row: u64, location: &Location) {
+        for &end in &self.ends[..self.nends] {
+            let field = &self.out[self.start - self.base..end - self.base];
+            rows.cell(field, row, self.col, location.clone());
+            self.start = end;
+            self.col += 1;
+        }
+        self.nends = 0;
+    }
+
+    /// `out` is full: makes room, by dropping what was handed on, by
+    /// growing `out` up to `max_field`, or else by handing on the field
+    /// so far as a piece of a giant field.
+    fn make_room(&mut self, rows: &mut CsvRows, row: u64, location: &Location, max_field: usize) {
+        let done = self.start - self.base;
+        if done > 0 {
+            self.out.copy_within(done..self.len, 0);
+            self.len -= done;
+            self.base = self.start;
+        } else if self.out.len() < max_field {
+            self.out.resize(self.out.len() * 2, 0);
+        } else {
+            rows.cell(&self.out[..self.len], row, self.col, location.clone());
+            self.base += self.len;
+            self.start = self.base;
+            self.len = 0;
+        }
+    }
+
+    /// Ready for the next record.
+    fn reset(&mut self) {
+        (self.len, self.nends, self.base, self.start, self.col) = (0, 0, 0, 0, 0);
+    }
+}
+
 fn csv_records(
     ctx: &Ctx,
     mut source: Source,
@@ -515,16 +571,22 @@ fn csv_records(
     reader: &mut csv_core::Reader,
     rows: &mut CsvRows,
 ) -> Res<()> {
+    use csv_core::ReadRecordResult as R;
     let max_field = ctx.cfg.chunk_size.max(1024);
-    let mut field = vec![0u8; 4096];
-    let mut flen = 0usize;
+    let mut record = Record {
+        out: vec![0; 4096],
+        len: 0,
+        ends: vec![0; 64],
+        nends: 0,
+        base: 0,
+        start: 0,
+        col: 0,
+    };
     let mut pos = 0usize;
     let mut eof = false;
     let mut row = 0u64;
-    let mut col = 0usize;
     let mut line = 1u64;
-    let mut record_line = 1u64;
-    let mut record_byte = 0u64;
+    let mut location = Location::Line { line: 1, byte: 0 };
     let mut consumed = 0u64;
     // `line` counts the newlines of `input[..counted]`: once per record,
     // not per field.
@@ -556,51 +618,46 @@ fn csv_records(
             at_record_start = false;
             line += newlines(&input.as_bytes()[counted..pos]);
             counted = pos;
-            record_line = line;
-            record_byte = consumed;
+            location = Location::Line {
+                line,
+                byte: consumed,
+            };
         }
         let bytes = &input.as_bytes()[pos..];
-        let (result, nin, nout) = reader.read_field(bytes, &mut field[flen..]);
+        let r = &mut record;
+        let (result, nin, nout, nend) =
+            reader.read_record(bytes, &mut r.out[r.len..], &mut r.ends[r.nends..]);
         pos += nin;
         consumed += nin as u64;
-        flen += nout;
-        let location = || Location::Line {
-            line: record_line,
-            byte: record_byte,
-        };
+        r.len += nout;
+        r.nends += nend;
         match result {
-            csv_core::ReadFieldResult::InputEmpty => {
+            R::InputEmpty => {
                 if eof && pos == input.len() && nin == 0 && nout == 0 {
                     // csv-core needs an empty read to see the end.
-                    let (result, _, nout) = reader.read_field(&[], &mut field[flen..]);
-                    flen += nout;
-                    if let csv_core::ReadFieldResult::Field { .. } = result {
-                        rows.cell(&field[..flen], row, col, location());
+                    let (result, _, nout, nend) =
+                        reader.read_record(&[], &mut r.out[r.len..], &mut r.ends[r.nends..]);
+                    r.len += nout;
+                    r.nends += nend;
+                    if result == R::Record {
+                        r.hand_on(rows, row, &location);
                     }
                     break;
                 }
             }
-            csv_core::ReadFieldResult::OutputFull => {
-                if field.len() < max_field {
-                    field.resize(field.len() * 2, 0);
-                } else {
-                    // A giant field: hand it on in pieces.
-                    rows.cell(&field[..flen], row, col, location());
-                    flen = 0;
-                }
+            R::OutputFull => {
+                r.hand_on(rows, row, &location);
+                r.make_room(rows, row, &location, max_field);
             }
-            csv_core::ReadFieldResult::Field { record_end } => {
-                rows.cell(&field[..flen], row, col, location());
-                flen = 0;
-                col += 1;
-                if record_end {
-                    rows.record_end(row);
-                    row += 1;
-                    col = 0;
-                    at_record_start = true;
-                }
+            R::OutputEndsFull => r.hand_on(rows, row, &location),
+            R::Record => {
+                r.hand_on(rows, row, &location);
+                r.reset();
+                rows.record_end(row);
+                row += 1;
+                at_record_start = true;
             }
-            csv_core::ReadFieldResult::End => break,
+            R::End => break,
         }
     }
     Ok(())
