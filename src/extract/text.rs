@@ -12,9 +12,9 @@
 //! bounded for multi-GiB files and a match across an edge counts once.
 //! Locations are `Line { line, byte }` into the decoded text.
 //!
-//! CSV/TSV are read field by field with `csv-core` (bounded buffers, even for
+//! CSV/TSV are read record by record with `csv-core` (bounded buffers, even for
 //! a hostile multi-GiB quoted field). Non-empty cells go to
-//! [`Visitor::rows`] in batches of whole rows (the header row alone first),
+//! [`Visitor::rows`] in batches of rows (the header row alone first),
 //! each cell a text of its own at the `Line` where its record starts, with
 //! the first row's cell above it as its header, so a column titled `SSN`
 //! lends its name to every value below.
