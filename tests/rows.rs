@@ -159,6 +159,59 @@ fn every_fixture_table_scans_the_same_by_rows_and_by_cells() {
     assert!(findings >= 100, "{findings} findings");
 }
 
+/// Nothing found spans two cells, column rules see their own cell whole
+/// (`^...$`), and each cell gets its own column's header.
+#[test]
+fn cells_are_texts_of_their_own() {
+    let detector = Detector::new(RuleSet::builtin().unwrap(), None).unwrap();
+    let mut scratch = Scratch::new();
+    let headers = ["card_number", "credit_score", "qty", "email"];
+    let mut columns = detector.columns(&headers);
+    let scan = |cells: &[(&str, usize)], columns: &mut Columns, scratch: &mut Scratch| {
+        let mut text = String::new();
+        let mut ranges = Vec::new();
+        for (cell, column) in cells {
+            ranges.push((text.len()..text.len() + cell.len(), *column));
+            text.push_str(cell);
+            text.push('\n');
+        }
+        let mut out = Vec::new();
+        detector.scan_cells(&text, ranges, columns, scratch, &mut out);
+        out.iter()
+            .map(|d| {
+                let rule = &detector.rules()[d.rule];
+                (rule.category.clone(), text[d.start..d.end].to_string())
+            })
+            .collect::<Vec<_>>()
+    };
+    let card = "4916 1234 5678 9010";
+    assert_eq!(
+        scan(&[(card, 0)], &mut columns, &mut scratch),
+        [("pii.payment_card".to_string(), card.to_string())]
+    );
+    // Halves of the card and of an address in neighbouring cells.
+    assert!(scan(
+        &[
+            ("4916 1234", 0),
+            ("5678 9010", 0),
+            ("jane.doe@", 3),
+            ("acme-corp.de", 3)
+        ],
+        &mut columns,
+        &mut scratch
+    )
+    .is_empty());
+    // A score counts under its header only, and only as the whole cell.
+    assert_eq!(
+        scan(
+            &[("712", 2), ("712", 1), ("x 712", 1)],
+            &mut columns,
+            &mut scratch
+        ),
+        [("credit.score".to_string(), "712".to_string())]
+    );
+}
+
 /// Cells made of pieces that stress the cell edges: keywords, digit runs,
 /// `@`, separators and multi-byte characters at either end, column rules
 /// (`^...$`) under matching headers, quoted cells with newlines, cells

@@ -152,8 +152,8 @@ impl<'a> TextPart<'a> {
 /// The column headers of a table, by column index. Each table gets its
 /// own [`Headers::id`], so a visitor can prepare per-column work once and
 /// recognise the table in later [`RowsPart`]s by a number, not by
-/// comparing names.
-#[derive(Debug)]
+/// comparing names. A clone stands for the same table (same id).
+#[derive(Clone, Debug)]
 pub struct Headers {
     id: u64,
     names: Vec<String>,
