@@ -449,12 +449,7 @@ struct CsvRows<'v> {
 impl CsvRows<'_> {
     /// A field (or a piece of a giant one) of record `row`; empty ones are
     /// dropped. The first row's fields become the header names.
-    fn cell(&mut self, bytes: &[u8], row: u64, col: usize, location: Location) {
-        // Fields of decoded text are UTF-8 unless a giant field was cut.
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(bytes),
-        };
+    fn cell(&mut self, text: &str, row: u64, col: usize, location: Location) {
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return;
@@ -464,7 +459,7 @@ impl CsvRows<'_> {
             self.names
                 .push(trimmed[..floor_char(trimmed, trimmed.len().min(MAX_HEADER))].to_owned());
         }
-        self.buf.push(&text, col, location);
+        self.buf.push(text, col, location);
         if self.buf.len() >= ROWS_BATCH {
             self.flush();
         }
@@ -530,9 +525,21 @@ struct Record {
 impl Record {
     /// Hands the finished fields on.
     fn hand_on(&mut self, rows: &mut CsvRows, row: u64, location: &Location) {
+        let Some(&last) = self.ends[..self.nends].last() else {
+            return;
+        };
+        // Fields of decoded text are UTF-8 unless a giant field was cut
+        // (then its pieces are decoded one by one): checked for all
+        // finished fields at once.
+        let first = self.start;
+        let done = &self.out[first - self.base..last - self.base];
+        let done = std::str::from_utf8(done).ok();
         for &end in &self.ends[..self.nends] {
-            let field = &self.out[self.start - self.base..end - self.base];
-            rows.cell(field, row, self.col, location.clone());
+            let field = match done.and_then(|d| d.get(self.start - first..end - first)) {
+                Some(field) => Cow::Borrowed(field),
+                None => String::from_utf8_lossy(&self.out[self.start - self.base..end - self.base]),
+            };
+            rows.cell(&field, row, self.col, location.clone());
             self.start = end;
             self.col += 1;
         }
@@ -551,7 +558,8 @@ impl Record {
         } else if self.out.len() < max_field {
             self.out.resize(self.out.len() * 2, 0);
         } else {
-            rows.cell(&self.out[..self.len], row, self.col, location.clone());
+            let piece = String::from_utf8_lossy(&self.out[..self.len]);
+            rows.cell(&piece, row, self.col, location.clone());
             self.base += self.len;
             self.start = self.base;
             self.len = 0;
