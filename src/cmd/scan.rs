@@ -11,8 +11,8 @@ use crate::catalog::{
     SeenIds, Status, WriteOp, Writer, QUEUE_PER_THREAD,
 };
 use crate::cli::ScanArgs;
-use crate::detect::{Detection, Detector, RuleSet, Scratch};
-use crate::extract::{self, ExtractConfig, Outcome, TextPart, Visitor};
+use crate::detect::{Columns, Detection, Detector, RuleSet, Scratch};
+use crate::extract::{self, ExtractConfig, Location, Outcome, RowsPart, TextPart, Visitor};
 use crate::gate::MEMBER_SEPARATOR;
 use crate::label::{self, Label, Policy};
 use crate::report::summary::{Change, SummaryCollector};
@@ -460,6 +460,7 @@ impl Worker {
             ctx,
             scratch: &mut self.scratch,
             detections: &mut self.detections,
+            columns: None,
             stack: vec![OpenDoc::new(path, real_path)],
             done: Vec::new(),
         };
@@ -659,46 +660,92 @@ struct Collector<'a> {
     ctx: &'a ScanContext,
     scratch: &'a mut Scratch,
     detections: &'a mut Vec<Detection>,
+    /// The prepared headers of the table being read, by
+    /// [`extract::Headers::id`].
+    columns: Option<(u64, Columns)>,
     stack: Vec<OpenDoc>,
     done: Vec<DocRecord>,
 }
 
-impl Visitor for Collector<'_> {
-    fn text(&mut self, part: TextPart<'_>) {
+impl Collector<'_> {
+    /// Records detection `d` of `text`, which starts at `location`, as a
+    /// finding of the innermost open document.
+    fn finding(&mut self, d: &Detection, text: &str, location: &Location) {
         let ctx = self.ctx;
         let doc = self.stack.last_mut().expect("an open document");
-        self.detections.clear();
-        ctx.detector
-            .scan(part.text, part.context, self.scratch, self.detections);
-        for d in self.detections.iter() {
-            if !part.report.contains(&d.start) {
-                continue;
-            }
-            let Some(value) = part.text.as_bytes().get(d.start..d.end) else {
-                continue; // a span outside the text would be a detector bug: never panic on it
-            };
-            let rule = &ctx.detector.rules()[d.rule];
-            let fingerprint = fingerprint(&ctx.fingerprint_key, &doc.path, &rule.id, value);
-            let decision = ctx.review.decisions.get(&fingerprint).copied();
-            if decision != Some("reject") {
-                doc.categories.insert(rule.category.clone());
-            }
-            if doc.findings.len() >= MAX_FINDINGS_PER_DOCUMENT {
-                doc.dropped_findings += 1;
-                continue;
-            }
-            let location = part.location.at(part.text, d.start);
-            doc.findings.push(FindingRecord {
-                rule_id: rule.id.clone(),
-                category: rule.category.clone(),
-                confidence: d.confidence,
-                location: serde_json::to_string(&location).unwrap_or_default(),
-                location_text: location.to_string(),
-                snippet: ctx.detector.snippet(d, part.text),
-                fingerprint,
-                decision,
-            });
+        let Some(value) = text.as_bytes().get(d.start..d.end) else {
+            return; // a span outside the text would be a detector bug: never panic on it
+        };
+        let rule = &ctx.detector.rules()[d.rule];
+        let fingerprint = fingerprint(&ctx.fingerprint_key, &doc.path, &rule.id, value);
+        let decision = ctx.review.decisions.get(&fingerprint).copied();
+        if decision != Some("reject") {
+            doc.categories.insert(rule.category.clone());
         }
+        if doc.findings.len() >= MAX_FINDINGS_PER_DOCUMENT {
+            doc.dropped_findings += 1;
+            return;
+        }
+        let location = location.at(text, d.start);
+        doc.findings.push(FindingRecord {
+            rule_id: rule.id.clone(),
+            category: rule.category.clone(),
+            confidence: d.confidence,
+            location: serde_json::to_string(&location).unwrap_or_default(),
+            location_text: location.to_string(),
+            snippet: ctx.detector.snippet(d, text),
+            fingerprint,
+            decision,
+        });
+    }
+}
+
+impl Visitor for Collector<'_> {
+    fn text(&mut self, part: TextPart<'_>) {
+        let mut detections = std::mem::take(self.detections);
+        detections.clear();
+        self.ctx
+            .detector
+            .scan(part.text, part.context, self.scratch, &mut detections);
+        for d in detections.iter() {
+            if part.report.contains(&d.start) {
+                self.finding(d, part.text, &part.location);
+            }
+        }
+        *self.detections = detections;
+    }
+
+    /// All cells of the part in one detector call; findings are made per
+    /// cell, exactly as if each cell had come as a text of its own.
+    fn rows(&mut self, part: RowsPart<'_>) {
+        let detector = &self.ctx.detector;
+        let columns = match &mut self.columns {
+            Some((id, columns)) if *id == part.headers.id() => columns,
+            slot => {
+                let columns = detector.columns(part.headers.names());
+                &mut slot.insert((part.headers.id(), columns)).1
+            }
+        };
+        let mut detections = std::mem::take(self.detections);
+        detections.clear();
+        let cells = part.cells.iter().map(|c| (c.range.clone(), c.column));
+        detector.scan_cells(part.text, cells, columns, self.scratch, &mut detections);
+        // Detections come in cell order, each inside one cell.
+        let mut cells = part.cells.iter().peekable();
+        for d in detections.iter() {
+            while cells.next_if(|c| c.range.end <= d.start).is_some() {}
+            let Some(cell) = cells.peek() else { break };
+            let Some(start) = d.start.checked_sub(cell.range.start) else {
+                continue;
+            };
+            let in_cell = Detection {
+                start,
+                end: d.end - cell.range.start,
+                ..*d
+            };
+            self.finding(&in_cell, part.cell_text(cell), &cell.location);
+        }
+        *self.detections = detections;
     }
 
     fn enter(&mut self, name: &str) {

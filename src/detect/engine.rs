@@ -15,6 +15,11 @@
 //! on the merged window only. Context words are looked up only around
 //! confirmed matches, or once per window for rules that cannot match without
 //! them.
+//!
+//! Tables ([`Detector::scan_cells`]) are scanned many cells at a time: the
+//! literal pass runs once over all of them, then each cell is confirmed as a
+//! text of its own under its column's header, whose work is done once per
+//! table.
 
 use super::literals::{ends_word, Hit, Literal, Literals};
 use super::mask::{self, Mask};
@@ -27,6 +32,7 @@ use regex_automata::util::syntax;
 use regex_automata::{meta, Input};
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 
 /// One sensitive value found in a text.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -79,22 +85,23 @@ pub struct Scratch {
 /// The parts of [`Scratch`] that confirmation writes to.
 #[derive(Default)]
 struct State {
-    /// The caller's context (column header) of the current text.
-    header: Header,
+    /// The caller's context (column header) of the current text, if any.
+    /// Boxed, so that a table's cells can swap their column's in cheaply.
+    header: Option<Box<Header>>,
     /// Other recent headers: the cells of a table row come column by column,
     /// so each column's work is kept, not redone per cell.
-    columns: Vec<Header>,
+    #[expect(clippy::vec_box, reason = "headers move to and from `header`")]
+    columns: Vec<Box<Header>>,
     found: Vec<Detection>,
     /// Per rule: this thread's regex cache, made on first use.
     caches: Vec<Option<meta::Cache>>,
 }
 
 /// A caller context (column header) and what is known about it.
-#[derive(Default)]
 struct Header {
-    /// The context as given; `None` for a text without one.
-    source: Option<String>,
-    /// Normalised, padded with spaces; empty without a context.
+    /// The context as given.
+    source: String,
+    /// Normalised, padded with spaces.
     text: Vec<u8>,
     /// Literals found in `text`.
     hits: Vec<Hit>,
@@ -297,7 +304,12 @@ impl Detector {
         out: &mut Vec<Detection>,
     ) {
         self.scan_raw(text, context, scratch);
-        let found = &mut scratch.state.found;
+        self.keep_best(&mut scratch.state.found, out);
+    }
+
+    /// Moves `found` to `out`, keeping the most confident of overlapping
+    /// detections of one category, ordered by start offset.
+    fn keep_best(&self, found: &mut [Detection], out: &mut Vec<Detection>) {
         // Same category, overlapping spans: keep the most confident.
         found.sort_by(|a, b| {
             (self.category_of[a.rule], a.start, b.end).cmp(&(
@@ -329,7 +341,6 @@ impl Detector {
 
     /// All detections before deduplication, into `scratch.state.found`.
     fn scan_raw(&self, text: &str, context: Option<&str>, scratch: &mut Scratch) {
-        let n = self.rules.len();
         let Scratch {
             lower,
             pending,
@@ -343,28 +354,37 @@ impl Detector {
         let lower = &lower[..];
         state.found.clear();
         self.set_header(context, state);
-        if pending.len() != n {
-            pending.clear();
-            pending.resize(n, None);
-            state.caches.clear();
-            state.caches.resize_with(n, || None);
-        }
+        self.size_for_rules(pending, state);
         touched.clear();
         hits.clear();
         self.literals.scan(text.as_bytes(), lower, hits);
         let hits = &hits[..];
-        list_blocks.clear();
-        list_blocks.resize(lower.len() / LIST_BLOCK + 1, 0);
-        for h in hits {
-            list_blocks[h.start / LIST_BLOCK] |= self.literal_list_bits[h.literal as usize];
-        }
+        summarize_lists(hits, lower.len(), &self.literal_list_bits, list_blocks);
         let text = Text {
             text,
             lower,
             hits,
             list_blocks,
         };
+        self.open_windows(text, pending, touched, state);
+        for &r in &self.context_rules {
+            if self.header_has(r, state, true) {
+                self.confirm(r, &text, state, 0, text.text.len());
+            }
+        }
+    }
 
+    /// Opens windows at every anchor in `text` (keywords, `@`, digit runs)
+    /// and confirms them; detections go to `state.found`. `touched` must be
+    /// empty and `pending` all `None` (it is left so).
+    fn open_windows(
+        &self,
+        text: Text,
+        pending: &mut [Option<(usize, usize)>],
+        touched: &mut Vec<usize>,
+        state: &mut State,
+    ) {
+        let hits = text.hits;
         let mut push = |rule: usize, s: usize, e: usize| {
             let [before, after] = self.rules[rule].window;
             let (ws, we) = (s.saturating_sub(before), (e + after).min(text.text.len()));
@@ -410,21 +430,27 @@ impl Detector {
                 self.confirm(rule, &text, state, s, e);
             }
         }
-        for &r in &self.context_rules {
-            if self.header_has(r, state, true) {
-                self.confirm(r, &text, state, 0, text.text.len());
-            }
+    }
+
+    /// Sizes the per-rule parts of a scratch space for this detector's
+    /// rules (a scratch may have served another detector before).
+    fn size_for_rules(&self, pending: &mut Vec<Option<(usize, usize)>>, state: &mut State) {
+        let n = self.rules.len();
+        if pending.len() != n {
+            pending.clear();
+            pending.resize(n, None);
+            state.caches.clear();
+            state.caches.resize_with(n, || None);
         }
     }
 
     /// Prepares `state` for the caller's context, reusing the work done for
     /// it in earlier cells of the same column.
     fn set_header(&self, context: Option<&str>, state: &mut State) {
-        if state.header.source.as_deref() == context {
+        if state.header.as_ref().map(|h| h.source.as_str()) == context {
             return;
         }
-        let previous = std::mem::take(&mut state.header);
-        if previous.source.is_some() {
+        if let Some(previous) = state.header.take() {
             if state.columns.len() >= MAX_COLUMNS {
                 state.columns.clear();
             }
@@ -433,31 +459,11 @@ impl Detector {
         let Some(c) = context else {
             return;
         };
-        if let Some(i) = state
-            .columns
-            .iter()
-            .position(|h| h.source.as_deref() == Some(c))
-        {
-            state.header = state.columns.swap_remove(i);
+        if let Some(i) = state.columns.iter().position(|h| h.source == c) {
+            state.header = Some(state.columns.swap_remove(i));
             return;
         }
-        let mut text = Vec::with_capacity(c.len() + 2);
-        text.push(b' ');
-        text.extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
-            b'_' | b'-' | b'.' => b' ',
-            b => b,
-        }));
-        text.push(b' ');
-        let mut hits = Vec::new();
-        self.literals.scan(&text, &text, &mut hits);
-        let n = self.rules.len();
-        state.header = Header {
-            source: Some(c.to_string()),
-            text,
-            hits,
-            hot: vec![0; n],
-            cold: vec![0; n],
-        };
+        state.header = Some(Box::new(self.header(c)));
     }
 
     /// Whether a word of rule `r`'s context (`positive`) or negative
@@ -618,10 +624,15 @@ impl Detector {
     /// Whether the caller's context (column header) holds one of rule `r`'s
     /// hotwords (`positive`) or negative hotwords; computed once per header.
     fn header_has(&self, r: usize, state: &mut State, positive: bool) -> bool {
-        let h = &mut state.header;
-        if h.text.is_empty() {
-            return false;
-        }
+        state
+            .header
+            .as_deref_mut()
+            .is_some_and(|h| self.header_verdict(r, h, positive))
+    }
+
+    /// Whether header `h` holds one of rule `r`'s hotwords (`positive`) or
+    /// negative hotwords; looked up once, then remembered in `h`.
+    fn header_verdict(&self, r: usize, h: &mut Header, positive: bool) -> bool {
         let known = if positive { h.hot[r] } else { h.cold[r] };
         if known != 0 {
             return known == 2;
@@ -712,7 +723,199 @@ impl Detector {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Tables: many cells in one pass
+// ---------------------------------------------------------------------------
+
+/// The column headers of one table, prepared for [`Detector::scan_cells`]:
+/// each header is normalised and searched for context words once, on its
+/// column's first cell, and every rule's verdict on it is kept by column
+/// index for all of the table's cells.
+pub struct Columns {
+    names: Vec<String>,
+    /// Per column, built on its first cell.
+    columns: Vec<Option<Column>>,
+    /// What cells of columns without a header see.
+    none: Column,
+}
+
+/// One prepared column of [`Columns`].
+struct Column {
+    header: Option<Box<Header>>,
+    /// The column rules its header calls for.
+    rules: Vec<usize>,
+}
+
+impl Columns {
+    /// The prepared `column`.
+    fn column(&mut self, detector: &Detector, column: usize) -> &mut Column {
+        let Some(name) = self.names.get(column) else {
+            return &mut self.none;
+        };
+        self.columns[column].get_or_insert_with(|| {
+            let mut header = detector.header(name);
+            let rules = detector
+                .context_rules
+                .iter()
+                .copied()
+                .filter(|&r| detector.header_verdict(r, &mut header, true))
+                .collect();
+            Column {
+                header: Some(Box::new(header)),
+                rules,
+            }
+        })
+    }
+}
+
+impl Detector {
+    /// Prepares a table's column headers (by column index) for
+    /// [`Detector::scan_cells`]; columns past the end have no header.
+    pub fn columns<S: AsRef<str>>(&self, names: &[S]) -> Columns {
+        Columns {
+            names: names.iter().map(|n| n.as_ref().to_owned()).collect(),
+            columns: names.iter().map(|_| None).collect(),
+            none: Column {
+                header: None,
+                rules: Vec::new(),
+            },
+        }
+    }
+
+    /// Appends the detections in many table cells to `out`: exactly those
+    /// [`Detector::scan`] finds in each cell on its own with its column's
+    /// header as context, but the literal pass runs once over `text` and
+    /// each header's work is done once per table (a table of short cells
+    /// is otherwise mostly per-call overhead).
+    ///
+    /// `cells`: each cell's byte range in `text` and its column in
+    /// `columns`, in order and at least one byte apart; the bytes between
+    /// cells are ignored. Nothing found spans two cells: each candidate is
+    /// confirmed within its cell (windows, regex retries, context words),
+    /// so anchors such as `^` and `$` see the cell's edges. A cell that
+    /// breaks the order or is not a `text` range on char boundaries is
+    /// skipped. Detections are spans of `text`, ordered by start.
+    pub fn scan_cells<I>(
+        &self,
+        text: &str,
+        cells: I,
+        columns: &mut Columns,
+        scratch: &mut Scratch,
+        out: &mut Vec<Detection>,
+    ) where
+        I: IntoIterator<Item = (Range<usize>, usize)>,
+        I::IntoIter: Clone,
+    {
+        let cells = cells.into_iter();
+        let Scratch {
+            lower,
+            pending,
+            touched,
+            hits,
+            list_blocks,
+            state,
+        } = scratch;
+        // The cells lowercased, NUL between them: no word and no literal
+        // runs from one cell into the next.
+        lower.clear();
+        lower.extend_from_slice(text.as_bytes());
+        lower.make_ascii_lowercase();
+        let mut gap_from = 0;
+        for range in valid_cells(text, cells.clone()).map(|(r, _)| r) {
+            lower[gap_from..range.start].fill(0);
+            gap_from = range.end;
+        }
+        lower[gap_from..].fill(0);
+        self.size_for_rules(pending, state);
+        hits.clear();
+        self.literals.scan(text.as_bytes(), lower, hits);
+        // Each cell's hits, made relative to the cell, are compacted in
+        // place: `kept` trails `next`.
+        let (mut next, mut kept) = (0, 0);
+        for (range, column) in valid_cells(text, cells) {
+            let first_hit = kept;
+            while let Some(&h) = hits.get(next) {
+                if h.start >= range.end {
+                    break;
+                }
+                next += 1;
+                if h.start >= range.start && h.end <= range.end {
+                    hits[kept] = Hit {
+                        start: h.start - range.start,
+                        end: h.end - range.start,
+                        ..h
+                    };
+                    kept += 1;
+                }
+            }
+            let cell_hits = &hits[first_hit..kept];
+            summarize_lists(cell_hits, range.len(), &self.literal_list_bits, list_blocks);
+            let cell = Text {
+                text: &text[range.clone()],
+                lower: &lower[range.clone()],
+                hits: cell_hits,
+                list_blocks,
+            };
+            let column = columns.column(self, column);
+            std::mem::swap(&mut state.header, &mut column.header);
+            state.found.clear();
+            touched.clear();
+            self.open_windows(cell, pending, touched, state);
+            for &r in &column.rules {
+                self.confirm(r, &cell, state, 0, cell.text.len());
+            }
+            std::mem::swap(&mut state.header, &mut column.header);
+            let first = out.len();
+            self.keep_best(&mut state.found, out);
+            for d in &mut out[first..] {
+                d.start += range.start;
+                d.end += range.start;
+            }
+        }
+    }
+
+    /// A header prepared for context lookups: `customer_SSN` is searched
+    /// as ` customer ssn `.
+    fn header(&self, c: &str) -> Header {
+        let mut text = Vec::with_capacity(c.len() + 2);
+        text.push(b' ');
+        text.extend(c.bytes().map(|b| match b.to_ascii_lowercase() {
+            b'_' | b'-' | b'.' => b' ',
+            b => b,
+        }));
+        text.push(b' ');
+        let mut hits = Vec::new();
+        self.literals.scan(&text, &text, &mut hits);
+        let n = self.rules.len();
+        Header {
+            source: c.to_string(),
+            text,
+            hits,
+            hot: vec![0; n],
+            cold: vec![0; n],
+        }
+    }
+}
+
+/// The cells of [`Detector::scan_cells`] that keep its contract: ranges of
+/// `text` on char boundaries, in order, at least one byte apart.
+fn valid_cells<'t, I>(text: &'t str, cells: I) -> impl Iterator<Item = (Range<usize>, usize)> + 't
+where
+    I: Iterator<Item = (Range<usize>, usize)> + 't,
+{
+    let mut min_start = 0;
+    cells.filter(move |(range, _)| {
+        let ok = range.start >= min_start && text.get(range.clone()).is_some();
+        debug_assert!(ok, "cell {range:?} out of order or not in the text");
+        if ok {
+            min_start = range.end + 1;
+        }
+        ok
+    })
+}
+
 /// A text being scanned, with what the literal pass found in it.
+#[derive(Clone, Copy)]
 struct Text<'a> {
     text: &'a str,
     /// `text`, ASCII-lowercased.
@@ -720,6 +923,16 @@ struct Text<'a> {
     hits: &'a [Hit],
     /// See [`Scratch::list_blocks`].
     list_blocks: &'a [u64],
+}
+
+/// Fills `blocks` with the summary of `hits` over a text of `len` bytes
+/// (see [`Scratch::list_blocks`]).
+fn summarize_lists(hits: &[Hit], len: usize, bits: &[u64], blocks: &mut Vec<u64>) {
+    blocks.clear();
+    blocks.resize(len / LIST_BLOCK + 1, 0);
+    for h in hits {
+        blocks[h.start / LIST_BLOCK] |= bits[h.literal as usize];
+    }
 }
 
 /// Bytes per [`Scratch::list_blocks`] entry.

@@ -18,7 +18,7 @@ mod mask;
 mod rules;
 mod validators;
 
-pub use engine::{Detection, Detector, RuleTestFailure, Scratch};
+pub use engine::{Columns, Detection, Detector, RuleTestFailure, Scratch};
 pub use rules::{Rule, RuleSet};
 
 #[cfg(test)]

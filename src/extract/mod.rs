@@ -28,8 +28,9 @@
 //! at once; member budgets (`member-size`, `ratio`) let the other members be
 //! read first.
 //!
-//! Locations by format: plain text, CSV/TSV (the record's line; the column
-//! header is the part's `context`), HTML, XML, RTF and mail bodies: `Line`
+//! Locations by format: plain text, CSV/TSV (cells come in [`RowsPart`]s,
+//! each at its record's line, under its column's header), HTML, XML, RTF
+//! and mail bodies: `Line`
 //! of the decoded or extracted text; PDF: `Page`, annotations as
 //! `Comment { author }`, filled form fields as `Section "form field <name>"`
 //! with the field name as `context`; spreadsheets: `Cell`;
@@ -62,6 +63,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Where a piece of text sits inside its document, precise enough for a data
@@ -147,6 +149,114 @@ impl<'a> TextPart<'a> {
     }
 }
 
+/// The column headers of a table, by column index. Each table gets its
+/// own [`Headers::id`], so a visitor can prepare per-column work once and
+/// recognise the table in later [`RowsPart`]s by a number, not by
+/// comparing names. A clone stands for the same table (same id).
+#[derive(Clone, Debug)]
+pub struct Headers {
+    id: u64,
+    names: Vec<String>,
+}
+
+impl Headers {
+    /// Headers with a process-wide unique id; `names[i]` names column `i`.
+    pub fn new(names: Vec<String>) -> Headers {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        Headers {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            names,
+        }
+    }
+
+    /// Identifies this table's headers among all built in the process.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The names, by column index.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The name of `column`, if it has one.
+    pub fn get(&self, column: usize) -> Option<&str> {
+        self.names.get(column).map(String::as_str)
+    }
+}
+
+/// Non-empty cells of a table (one or more rows), joined into one text so
+/// that a visitor can treat many short cells in one pass. Each cell is a
+/// text of its own: nothing may be read across two cells.
+pub struct RowsPart<'a> {
+    /// The cells, in order, each followed by a newline that belongs to no
+    /// cell.
+    pub text: &'a str,
+    pub cells: &'a [Cell],
+    /// The headers of the cells' columns (none for a table's header row):
+    /// a column titled `SSN` lends its name as context to its cells.
+    pub headers: &'a Headers,
+}
+
+/// One cell of a [`RowsPart`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    /// Where the cell's text is in [`RowsPart::text`].
+    pub range: Range<usize>,
+    /// Index into [`RowsPart::headers`].
+    pub column: usize,
+    /// Where the cell's text starts in its document.
+    pub location: Location,
+}
+
+impl RowsPart<'_> {
+    /// The text of one of [`RowsPart::cells`].
+    pub fn cell_text(&self, cell: &Cell) -> &str {
+        self.text.get(cell.range.clone()).unwrap_or_default()
+    }
+}
+
+/// Builds [`RowsPart`]s: cells are added one by one and handed on in
+/// batches.
+#[derive(Default)]
+pub(crate) struct RowBuffer {
+    text: String,
+    cells: Vec<Cell>,
+}
+
+impl RowBuffer {
+    /// Adds a cell.
+    pub fn push(&mut self, text: &str, column: usize, location: Location) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.cells.push(Cell {
+            range: start..self.text.len(),
+            column,
+            location,
+        });
+        self.text.push('\n');
+    }
+
+    /// Bytes held.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Hands the cells held to `v` as one part, if there are any.
+    pub fn flush(&mut self, headers: &Headers, v: &mut dyn Visitor) {
+        if self.cells.is_empty() {
+            return;
+        }
+        v.rows(RowsPart {
+            text: &self.text,
+            cells: &self.cells,
+            headers,
+        });
+        self.text.clear();
+        self.cells.clear();
+    }
+}
+
 /// Why a document could not be (fully) read. Becomes the document's status
 /// and reason in the catalog; the gate denies every one of them.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -185,6 +295,21 @@ pub enum Outcome {
 pub trait Visitor {
     /// Text of the document currently open (the innermost entered one).
     fn text(&mut self, part: TextPart<'_>);
+    /// Cells of a table (CSV/TSV rows). By default each cell goes to
+    /// [`Visitor::text`] on its own, with its column's header as
+    /// `context`; a visitor that can treat many short texts at once does
+    /// better.
+    fn rows(&mut self, part: RowsPart<'_>) {
+        for cell in part.cells {
+            let text = part.cell_text(cell);
+            self.text(TextPart {
+                text,
+                location: cell.location.clone(),
+                context: part.headers.get(cell.column),
+                report: 0..text.len(),
+            });
+        }
+    }
     /// A contained document begins (archive member, email attachment);
     /// `name` is its path inside the container, shown as `outer!/name`.
     fn enter(&mut self, name: &str);

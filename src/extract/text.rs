@@ -12,14 +12,17 @@
 //! bounded for multi-GiB files and a match across an edge counts once.
 //! Locations are `Line { line, byte }` into the decoded text.
 //!
-//! CSV/TSV are read field by field with `csv-core` (bounded buffers, even for
-//! a hostile multi-GiB quoted field). Each non-empty cell is its own part at
-//! the `Line` where its record starts, with the first row's cell above it as
-//! `context`, so a column titled `SSN` lends its name to every value below.
+//! CSV/TSV are read record by record with `csv-core` (bounded buffers, even for
+//! a hostile multi-GiB quoted field). Non-empty cells go to
+//! [`Visitor::rows`] in batches of rows (the header row alone first),
+//! each cell a text of its own at the `Line` where its record starts, with
+//! the first row's cell above it as its header, so a column titled `SSN`
+//! lends its name to every value below.
 
 use super::dispatch::{io_error, outcome, Ctx, Res, HEAD};
-use super::{ExtractConfig, Location, Outcome, TextPart, Visitor};
+use super::{ExtractConfig, Headers, Location, Outcome, RowBuffer, TextPart, Visitor};
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::Read;
 
@@ -428,33 +431,184 @@ fn with_csv_reader<T>(delimiter: u8, f: impl FnOnce(&mut csv_core::Reader) -> T)
     out
 }
 
+/// Cells handed on per part, in bytes: enough that the visitor's per-part
+/// work is spread over many rows, small enough to stay in cache.
+const ROWS_BATCH: usize = 32 << 10;
+
+/// A CSV's cells on their way to the visitor, a batch of rows at a time.
+struct CsvRows<'v> {
+    v: &'v mut dyn Visitor,
+    buf: RowBuffer,
+    /// Header names, read from the first row.
+    names: Vec<String>,
+    /// The first row's (no names) until it ends, then the names.
+    headers: Headers,
+    saw_text: bool,
+}
+
+impl CsvRows<'_> {
+    /// A field (or a piece of a giant one) of record `row`; empty ones are
+    /// dropped. The first row's fields become the header names.
+    fn cell(&mut self, text: &str, row: u64, col: usize, location: Location) {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return;
+        }
+        self.saw_text = true;
+        if row == 0 && self.names.len() < MAX_COLUMNS && col == self.names.len() {
+            self.names
+                .push(trimmed[..floor_char(trimmed, trimmed.len().min(MAX_HEADER))].to_owned());
+        }
+        self.buf.push(text, col, location);
+        if self.buf.len() >= ROWS_BATCH {
+            self.flush();
+        }
+    }
+
+    /// Record `row` ended: after the first, the header names apply.
+    fn record_end(&mut self, row: u64) {
+        if row == 0 {
+            self.flush();
+            self.headers = Headers::new(std::mem::take(&mut self.names));
+        }
+    }
+
+    fn flush(&mut self) {
+        self.buf.flush(&self.headers, self.v);
+    }
+}
+
 fn csv_fields(
+    ctx: &Ctx,
+    source: Source,
+    input: String,
+    reader: &mut csv_core::Reader,
+    v: &mut dyn Visitor,
+) -> Res<Vec<String>> {
+    let mut rows = CsvRows {
+        v,
+        buf: RowBuffer::default(),
+        names: Vec::new(),
+        headers: Headers::new(Vec::new()),
+        saw_text: false,
+    };
+    let read = csv_records(ctx, source, input, reader, &mut rows);
+    // Cells read before a failure are handed on too.
+    rows.flush();
+    read?;
+    Ok(if rows.saw_text {
+        vec![]
+    } else {
+        vec!["no-text".into()]
+    })
+}
+
+/// The record being read. csv-core writes its fields' bytes to `out` and
+/// where each field ends, counted from the record's first byte, to `ends`;
+/// finished fields are handed on whenever either fills up, so a record of
+/// many fields needs no more room than its largest field.
+struct Record {
+    out: Vec<u8>,
+    /// Bytes of `out` in use.
+    len: usize,
+    ends: Vec<usize>,
+    /// Entries of `ends` in use.
+    nends: usize,
+    /// Where `out[0]` is in the record.
+    base: usize,
+    /// Where the first field not yet handed on starts in the record.
+    start: usize,
+    /// Its column.
+    col: usize,
+}
+
+impl Record {
+    /// Hands the finished fields on.
+    fn hand_on(&mut self, rows: &mut CsvRows, row: u64, location: &Location) {
+        let Some(&last) = self.ends[..self.nends].last() else {
+            return;
+        };
+        // Fields of decoded text are UTF-8 unless a giant field was cut
+        // (then its pieces are decoded one by one): checked for all
+        // finished fields at once.
+        let first = self.start;
+        let done = &self.out[first - self.base..last - self.base];
+        let done = std::str::from_utf8(done).ok();
+        for &end in &self.ends[..self.nends] {
+            let field = match done.and_then(|d| d.get(self.start - first..end - first)) {
+                Some(field) => Cow::Borrowed(field),
+                None => String::from_utf8_lossy(&self.out[self.start - self.base..end - self.base]),
+            };
+            rows.cell(&field, row, self.col, location.clone());
+            self.start = end;
+            self.col += 1;
+        }
+        self.nends = 0;
+    }
+
+    /// `out` is full: makes room, by dropping what was handed on, by
+    /// growing `out` up to `max_field`, or else by handing on the field
+    /// so far as a piece of a giant field.
+    fn make_room(&mut self, rows: &mut CsvRows, row: u64, location: &Location, max_field: usize) {
+        let done = self.start - self.base;
+        if done > 0 {
+            self.out.copy_within(done..self.len, 0);
+            self.len -= done;
+            self.base = self.start;
+        } else if self.out.len() < max_field {
+            self.out.resize(self.out.len() * 2, 0);
+        } else {
+            let piece = String::from_utf8_lossy(&self.out[..self.len]);
+            rows.cell(&piece, row, self.col, location.clone());
+            self.base += self.len;
+            self.start = self.base;
+            self.len = 0;
+        }
+    }
+
+    /// Ready for the next record.
+    fn reset(&mut self) {
+        (self.len, self.nends, self.base, self.start, self.col) = (0, 0, 0, 0, 0);
+    }
+}
+
+fn csv_records(
     ctx: &Ctx,
     mut source: Source,
     mut input: String,
     reader: &mut csv_core::Reader,
-    v: &mut dyn Visitor,
-) -> Res<Vec<String>> {
+    rows: &mut CsvRows,
+) -> Res<()> {
+    use csv_core::ReadRecordResult as R;
     let max_field = ctx.cfg.chunk_size.max(1024);
-    let mut field = vec![0u8; 4096];
-    let mut flen = 0usize;
+    let mut record = Record {
+        out: vec![0; 4096],
+        len: 0,
+        ends: vec![0; 64],
+        nends: 0,
+        base: 0,
+        start: 0,
+        col: 0,
+    };
     let mut pos = 0usize;
     let mut eof = false;
-    let mut headers: Vec<String> = Vec::new();
     let mut row = 0u64;
-    let mut col = 0usize;
     let mut line = 1u64;
-    let mut record_line = 1u64;
-    let mut record_byte = 0u64;
+    let mut location = Location::Line { line: 1, byte: 0 };
     let mut consumed = 0u64;
-    let mut saw_text = false;
+    // `line` counts the newlines of `input[..counted]`: once per record,
+    // not per field.
+    let mut counted = 0usize;
+    let newlines = |s: &[u8]| memchr::memchr_iter(b'\n', s).count() as u64;
     // A record's position is taken where its first byte is, after the
     // previous record's line terminator.
     let mut at_record_start = true;
     loop {
         if pos == input.len() && !eof {
+            line += newlines(&input.as_bytes()[counted..]);
             input.clear();
             pos = 0;
+            counted = 0;
             ctx.check()?;
             eof = !source.fill(&mut input)?;
         }
@@ -463,7 +617,6 @@ fn csv_fields(
                 if b != b'\r' && b != b'\n' {
                     break;
                 }
-                line += u64::from(b == b'\n');
                 pos += 1;
                 consumed += 1;
             }
@@ -471,80 +624,51 @@ fn csv_fields(
                 continue;
             }
             at_record_start = false;
-            record_line = line;
-            record_byte = consumed;
+            line += newlines(&input.as_bytes()[counted..pos]);
+            counted = pos;
+            location = Location::Line {
+                line,
+                byte: consumed,
+            };
         }
         let bytes = &input.as_bytes()[pos..];
-        let (result, nin, nout) = reader.read_field(bytes, &mut field[flen..]);
-        line += memchr::memchr_iter(b'\n', &bytes[..nin]).count() as u64;
+        let r = &mut record;
+        let (result, nin, nout, nend) =
+            reader.read_record(bytes, &mut r.out[r.len..], &mut r.ends[r.nends..]);
         pos += nin;
         consumed += nin as u64;
-        flen += nout;
-        let mut cell = |text: &[u8], col: usize, saw_text: &mut bool| {
-            let text = String::from_utf8_lossy(text);
-            let trimmed = text.trim();
-            if trimmed.is_empty() {
-                return;
-            }
-            *saw_text = true;
-            let context = if row == 0 {
-                None
-            } else {
-                headers.get(col).map(String::as_str)
-            };
-            v.text(TextPart {
-                text: &text,
-                location: Location::Line {
-                    line: record_line,
-                    byte: record_byte,
-                },
-                context,
-                report: 0..text.len(),
-            });
-            if row == 0 && headers.len() < MAX_COLUMNS && col == headers.len() {
-                headers
-                    .push(trimmed[..floor_char(trimmed, trimmed.len().min(MAX_HEADER))].to_owned());
-            }
-        };
+        r.len += nout;
+        r.nends += nend;
         match result {
-            csv_core::ReadFieldResult::InputEmpty => {
+            R::InputEmpty => {
                 if eof && pos == input.len() && nin == 0 && nout == 0 {
                     // csv-core needs an empty read to see the end.
-                    let (result, _, nout) = reader.read_field(&[], &mut field[flen..]);
-                    flen += nout;
-                    if let csv_core::ReadFieldResult::Field { .. } = result {
-                        cell(&field[..flen], col, &mut saw_text);
+                    let (result, _, nout, nend) =
+                        reader.read_record(&[], &mut r.out[r.len..], &mut r.ends[r.nends..]);
+                    r.len += nout;
+                    r.nends += nend;
+                    if result == R::Record {
+                        r.hand_on(rows, row, &location);
                     }
                     break;
                 }
             }
-            csv_core::ReadFieldResult::OutputFull => {
-                if field.len() < max_field {
-                    field.resize(field.len() * 2, 0);
-                } else {
-                    // A giant field: hand it on in pieces.
-                    cell(&field[..flen], col, &mut saw_text);
-                    flen = 0;
-                }
+            R::OutputFull => {
+                r.hand_on(rows, row, &location);
+                r.make_room(rows, row, &location, max_field);
             }
-            csv_core::ReadFieldResult::Field { record_end } => {
-                cell(&field[..flen], col, &mut saw_text);
-                flen = 0;
-                col += 1;
-                if record_end {
-                    row += 1;
-                    col = 0;
-                    at_record_start = true;
-                }
+            R::OutputEndsFull => r.hand_on(rows, row, &location),
+            R::Record => {
+                r.hand_on(rows, row, &location);
+                r.reset();
+                rows.record_end(row);
+                row += 1;
+                at_record_start = true;
             }
-            csv_core::ReadFieldResult::End => break,
+            R::End => break,
         }
     }
-    Ok(if saw_text {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    })
+    Ok(())
 }
 
 #[cfg(test)]
