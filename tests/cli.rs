@@ -75,6 +75,43 @@ fn export_has_one_record_per_document_in_the_documented_shape() {
     assert_eq!(docs["kb/b/c.txt"]["label"], "public");
 }
 
+/// Lines are counted on from one finding to the next: each finding of a
+/// many-line text still gets its own line and byte offset.
+#[test]
+fn findings_on_many_lines_keep_their_own_line_and_byte() {
+    let kb = Kb::new();
+    let lines = [
+        "Intro line.",
+        "Mail jane.doe@acme-widgets.io today.",
+        "",
+        "Nothing here.",
+        "Also bob.smith@acme-widgets.io and carol.ng@acme-widgets.io here.",
+        "Tail.",
+    ];
+    kb.file("many.txt", &(lines.join("\n") + "\n"));
+    kb.scan();
+    let docs = kb.export();
+    let text = lines.join("\n");
+    let mut got: Vec<(u64, u64)> = docs["kb/many.txt"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (l["line"].as_u64().unwrap(), l["byte"].as_u64().unwrap())
+        })
+        .collect();
+    got.sort();
+    let want: Vec<(u64, u64)> = ["jane.doe@", "bob.smith@", "carol.ng@"]
+        .iter()
+        .map(|m| {
+            let byte = text.find(m).unwrap();
+            (1 + text[..byte].matches('\n').count() as u64, byte as u64)
+        })
+        .collect();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn fail_on_sets_exit_1_only_at_or_above_the_threshold() {
     let kb = Kb::new();

@@ -668,9 +668,9 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
-    /// Records detection `d` of `text`, which starts at `location`, as a
-    /// finding of the innermost open document.
-    fn finding(&mut self, d: &Detection, text: &str, location: &Location) {
+    /// Records detection `d` of `text`, found at `location`, as a finding
+    /// of the innermost open document.
+    fn finding(&mut self, d: &Detection, text: &str, location: Location) {
         let ctx = self.ctx;
         let doc = self.stack.last_mut().expect("an open document");
         let Some(value) = text.as_bytes().get(d.start..d.end) else {
@@ -686,7 +686,6 @@ impl Collector<'_> {
             doc.dropped_findings += 1;
             return;
         }
-        let location = location.at(text, d.start);
         doc.findings.push(FindingRecord {
             rule_id: rule.id.clone(),
             category: rule.category.clone(),
@@ -707,9 +706,17 @@ impl Visitor for Collector<'_> {
         self.ctx
             .detector
             .scan(part.text, part.context, self.scratch, &mut detections);
+        // Detections come ordered by start: each one's line is counted on
+        // from the previous one's, not from the top of the chunk again.
+        let (mut counted, mut location) = (0, part.location.clone());
         for d in detections.iter() {
             if part.report.contains(&d.start) {
-                self.finding(d, part.text, &part.location);
+                location = match part.text.get(counted..d.start) {
+                    Some(between) => location.at(between, between.len()),
+                    None => part.location.at(part.text, d.start),
+                };
+                counted = d.start;
+                self.finding(d, part.text, location.clone());
             }
         }
         *self.detections = detections;
@@ -743,7 +750,8 @@ impl Visitor for Collector<'_> {
                 end: d.end - cell.range.start,
                 ..*d
             };
-            self.finding(&in_cell, part.cell_text(cell), &cell.location);
+            let text = part.cell_text(cell);
+            self.finding(&in_cell, text, cell.location.at(text, in_cell.start));
         }
         *self.detections = detections;
     }
