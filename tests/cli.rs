@@ -112,6 +112,33 @@ fn findings_on_many_lines_keep_their_own_line_and_byte() {
     assert_eq!(got, want);
 }
 
+/// A text of several 1 MiB chunks is scanned on both threads at once; the
+/// findings (locations, snippets, fingerprints) are those of one thread.
+#[test]
+fn a_big_text_on_two_threads_gives_the_findings_of_one() {
+    let kb = Kb::new();
+    let mut text = String::new();
+    for i in 0..60_000 {
+        text.push_str(&format!(
+            "Ticket {i}: printer on floor {} is jammed again.\n",
+            i % 9
+        ));
+        if i % 6_000 == 7 {
+            text.push_str(&format!("Call me, user{i}@acme-widgets.io\n"));
+        }
+    }
+    assert!(text.len() > 2 << 20, "several chunks");
+    kb.file("export.txt", &text);
+    let mut runs = Vec::new();
+    for threads in ["1", "2"] {
+        let r = kb.run(&["scan", "kb", "--quiet", "--full", "--threads", threads]);
+        assert!(r.code() <= 1, "{}", r.stderr());
+        runs.push(kb.export()["kb/export.txt"]["findings"].clone());
+    }
+    assert_eq!(runs[0].as_array().unwrap().len(), 10);
+    assert_eq!(runs[0], runs[1]);
+}
+
 #[test]
 fn fail_on_sets_exit_1_only_at_or_above_the_threshold() {
     let kb = Kb::new();

@@ -4,7 +4,9 @@
 //! detector scratch and a read connection to the catalog, decides whether a
 //! file needs reading at all (incremental scans), and turns every file it
 //! reads into catalog records (the file and each document inside it), which
-//! go to the single catalog writer.
+//! go to the single catalog writer. The chunks of one big text file are
+//! scanned on a small pool of as many threads, so the last big file of a
+//! tree (or a single 4 GB log) does not leave all but one core idle.
 
 use crate::catalog::{
     Batcher, Catalog, DocRecord, FindingRecord, LabelUpdate, Previous, ReviewState, ScanLock,
@@ -19,11 +21,12 @@ use crate::report::summary::{Change, SummaryCollector};
 use crate::walk::{self, Candidate, Entry, WalkOptions};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Findings kept per document; the rest are counted in a note. Bounds memory
@@ -58,6 +61,9 @@ struct ScanContext {
     summary: SummaryCollector,
     progress: ProgressBar,
     stop: Arc<AtomicBool>,
+    /// Threads for the chunks of big texts (`Visitor::chunks`), with a
+    /// detector scratch each; `None` with one thread.
+    chunk_pool: Option<(rayon::ThreadPool, Vec<Mutex<Scratch>>)>,
 }
 
 pub fn run(args: ScanArgs) -> Result<i32> {
@@ -114,7 +120,10 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         detector,
         policy,
         policy_version,
-        extract: extract_config(&args),
+        extract: ExtractConfig {
+            parallel_chunks: threads,
+            ..extract_config(&args)
+        },
         fingerprint_key,
         review,
         full: args.full,
@@ -130,6 +139,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         summary: SummaryCollector::default(),
         progress: progress_bar(args.quiet),
         stop: stop.clone(),
+        chunk_pool: chunk_pool(threads)?,
     };
     let opts = WalkOptions {
         threads,
@@ -234,6 +244,19 @@ fn extract_config(args: &ScanArgs) -> ExtractConfig {
         budgets.timeout = Duration::from_secs(v);
     }
     cfg
+}
+
+fn chunk_pool(threads: usize) -> Result<Option<(rayon::ThreadPool, Vec<Mutex<Scratch>>)>> {
+    if threads < 2 {
+        return Ok(None);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("kbscan-chunks-{i}"))
+        .build()
+        .context("Failed to start the chunk threads")?;
+    let scratch = (0..threads).map(|_| Mutex::new(Scratch::new())).collect();
+    Ok(Some((pool, scratch)))
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {
@@ -697,15 +720,10 @@ impl Collector<'_> {
             decision,
         });
     }
-}
 
-impl Visitor for Collector<'_> {
-    fn text(&mut self, part: TextPart<'_>) {
-        let mut detections = std::mem::take(self.detections);
-        detections.clear();
-        self.ctx
-            .detector
-            .scan(part.text, part.context, self.scratch, &mut detections);
+    /// Records the detections of `part` that it reports (see
+    /// [`TextPart::report`]).
+    fn record(&mut self, part: &TextPart<'_>, detections: &[Detection]) {
         // Detections come ordered by start: each one's line is counted on
         // from the previous one's, not from the top of the chunk again.
         let (mut counted, mut location) = (0, part.location.clone());
@@ -719,7 +737,46 @@ impl Visitor for Collector<'_> {
                 self.finding(d, part.text, location.clone());
             }
         }
+    }
+}
+
+impl Visitor for Collector<'_> {
+    fn text(&mut self, part: TextPart<'_>) {
+        let mut detections = std::mem::take(self.detections);
+        detections.clear();
+        self.ctx
+            .detector
+            .scan(part.text, part.context, self.scratch, &mut detections);
+        self.record(&part, &detections);
         *self.detections = detections;
+    }
+
+    /// The chunks are scanned on the chunk pool at once, then recorded in
+    /// order.
+    fn chunks(&mut self, parts: &[TextPart<'_>]) {
+        let ctx = self.ctx;
+        let Some((pool, scratches)) = &ctx.chunk_pool else {
+            for part in parts {
+                self.text(part.clone());
+            }
+            return;
+        };
+        let found: Vec<Vec<Detection>> = pool.install(|| {
+            parts
+                .par_iter()
+                .map(|part| {
+                    let i = rayon::current_thread_index().unwrap_or(0) % scratches.len();
+                    let mut scratch = scratches[i].lock().unwrap_or_else(PoisonError::into_inner);
+                    let mut out = Vec::new();
+                    ctx.detector
+                        .scan(part.text, part.context, &mut scratch, &mut out);
+                    out
+                })
+                .collect()
+        });
+        for (part, detections) in parts.iter().zip(&found) {
+            self.record(part, detections);
+        }
     }
 
     /// All cells of the part in one detector call; findings are made per

@@ -124,6 +124,7 @@ impl fmt::Display for Location {
 }
 
 /// One piece of extracted text.
+#[derive(Clone)]
 pub struct TextPart<'a> {
     pub text: &'a str,
     /// Where `text[0]` is.
@@ -295,6 +296,15 @@ pub enum Outcome {
 pub trait Visitor {
     /// Text of the document currently open (the innermost entered one).
     fn text(&mut self, part: TextPart<'_>);
+    /// Consecutive chunks of one big text, in order (see
+    /// [`ExtractConfig::parallel_chunks`]). By default each goes to
+    /// [`Visitor::text`]; a visitor with idle threads can scan them at once,
+    /// so one big file does not leave all but one thread idle.
+    fn chunks(&mut self, parts: &[TextPart<'_>]) {
+        for part in parts {
+            self.text(part.clone());
+        }
+    }
     /// Cells of a table (CSV/TSV rows). By default each cell goes to
     /// [`Visitor::text`] on its own, with its column's header as
     /// `context`; a visitor that can treat many short texts at once does
@@ -370,6 +380,10 @@ pub struct ExtractConfig {
     /// is seen whole (half of it serves as left context, half as the
     /// maximum match length guaranteed to be seen whole).
     pub chunk_overlap: usize,
+    /// Chunks of a big plain-text file handed over together through
+    /// [`Visitor::chunks`]; 1 hands them over one at a time. Memory grows by
+    /// one `chunk_size` per chunk.
+    pub parallel_chunks: usize,
     /// Top-level files that are not streamed (PDF, office, OLE, email) are
     /// read into memory; larger ones are `Skipped("too-large: ...")`. Zip
     /// archives above it are read from disk instead.
@@ -382,6 +396,7 @@ impl Default for ExtractConfig {
             budgets: Budgets::default(),
             chunk_size: 1 << 20,
             chunk_overlap: 4 << 10,
+            parallel_chunks: 1,
             max_in_memory: 512 << 20,
         }
     }

@@ -25,6 +25,7 @@ use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::Read;
+use std::ops::Range;
 
 /// Raw bytes decoded per step.
 const STEP: usize = 64 << 10;
@@ -265,6 +266,10 @@ pub(crate) struct Chunker<'v> {
     report_from: usize,
     size: usize,
     overlap: usize,
+    /// Chunks waiting to go to the visitor together: text, location,
+    /// report range.
+    batch: Vec<(String, Location, Range<usize>)>,
+    batch_size: usize,
     /// Whether anything but whitespace went by.
     pub saw_text: bool,
 }
@@ -280,6 +285,8 @@ impl<'v> Chunker<'v> {
             report_from: 0,
             size: cfg.chunk_size.max(overlap * 2),
             overlap,
+            batch: Vec::new(),
+            batch_size: cfg.parallel_chunks.max(1),
             saw_text: false,
         }
     }
@@ -308,6 +315,7 @@ impl<'v> Chunker<'v> {
         if !self.buf.is_empty() {
             self.emit(true);
         }
+        self.flush_batch();
         self.saw_text
     }
 
@@ -321,19 +329,48 @@ impl<'v> Chunker<'v> {
                 floor_char(&self.buf, len - self.overlap),
             )
         };
-        self.v.text(TextPart {
-            text: &self.buf,
-            location: Location::Line {
-                line: self.line,
-                byte: self.byte,
-            },
-            context: None,
-            report: self.report_from.min(cut)..cut,
-        });
+        let location = Location::Line {
+            line: self.line,
+            byte: self.byte,
+        };
+        let report = self.report_from.min(cut)..cut;
+        // A text of one chunk (most files) goes straight through, uncopied.
+        if self.batch_size == 1 || (last && self.batch.is_empty()) {
+            self.v.text(TextPart {
+                text: &self.buf,
+                location,
+                context: None,
+                report,
+            });
+        } else {
+            self.batch.push((self.buf.clone(), location, report));
+            if self.batch.len() >= self.batch_size {
+                self.flush_batch();
+            }
+        }
         self.line += memchr::memchr_iter(b'\n', &self.buf.as_bytes()[..keep_from]).count() as u64;
         self.byte += keep_from as u64;
         self.report_from = cut - keep_from;
         self.buf.drain(..keep_from);
+    }
+
+    /// Hands the batched chunks to the visitor at once.
+    fn flush_batch(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let parts: Vec<TextPart> = self
+            .batch
+            .iter()
+            .map(|(text, location, report)| TextPart {
+                text,
+                location: location.clone(),
+                context: None,
+                report: report.clone(),
+            })
+            .collect();
+        self.v.chunks(&parts);
+        self.batch.clear();
     }
 }
 
