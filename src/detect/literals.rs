@@ -83,6 +83,17 @@ fn word_key(word: &[u8], head: u64) -> u64 {
     h | 1 << 63
 }
 
+/// Words this long or longer share a length in [`head_key`].
+const HEAD_CLASSES: usize = 8;
+
+/// The first test for a word of `len` bytes whose first (up to) eight
+/// bytes are `head`: its first [`PREFIX_HEAD`] bytes and its length (all
+/// lengths from [`HEAD_CLASSES`] on counting as one).
+#[inline(always)]
+fn head_key(head: u64, len: usize) -> u64 {
+    head & low_bytes(PREFIX_HEAD) | (len.min(HEAD_CLASSES) as u64) << 32
+}
+
 /// Spreads a key over the top bits, which pick its bitmap bit and slot.
 #[inline(always)]
 const fn mix(key: u64) -> u64 {
@@ -119,43 +130,68 @@ struct Entry {
     exact: bool,
 }
 
-/// Entries by key: a bitmap of `64 * N` bits for the keys present (the
-/// test most words stop at; its fixed size lets the compiler drop the bounds
-/// check), then the entries of the key's slot, in the order hits are
+/// A bitmap of `64 * N` bits for a set of keys: one bit test says a key is
+/// surely not in the set. Its fixed size lets the compiler drop the bounds
+/// check.
+struct Bloom<const N: usize>(Box<[u64; N]>);
+
+impl<const N: usize> Bloom<N> {
+    /// Takes the top bits of a mixed key as the bit.
+    const SHIFT: u32 = 64 - (N * 64).trailing_zeros();
+
+    fn new(keys: impl Iterator<Item = u64>) -> Bloom<N> {
+        let mut bits = Box::new([0u64; N]);
+        for key in keys {
+            let bit = (mix(key) >> Self::SHIFT) as usize;
+            bits[bit / 64] |= 1 << (bit % 64);
+        }
+        Bloom(bits)
+    }
+
+    #[inline(always)]
+    fn may_have(&self, key: u64) -> bool {
+        let bit = (mix(key) >> Self::SHIFT) as usize;
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+/// Entries by key: a [`Bloom`] of the keys present, then an open-addressing
+/// index from each key to its run of entries, in the order hits are
 /// reported.
 struct KeyTable<const N: usize> {
-    bloom: Box<[u64; N]>,
-    /// Per slot, where its entries start.
-    starts: Vec<u32>,
-    slot_shift: u32,
+    bloom: Bloom<N>,
+    /// `(key, start, end)` per key, at its mixed key's slot or after it;
+    /// empty slots have an empty range. Length: a power of two.
+    index: Vec<(u64, u32, u32)>,
+    /// Sorted by key, then `(word_len, id)`.
     entries: Vec<Entry>,
 }
 
 impl<const N: usize> KeyTable<N> {
-    /// Takes the top bits of a mixed key as a bitmap bit.
-    const BLOOM_SHIFT: u32 = 64 - (N * 64).trailing_zeros();
-
     /// Indexes `entries`; those with equal keys keep the order of
     /// `(word_len, id)`.
     fn build(mut entries: Vec<Entry>) -> KeyTable<N> {
-        let slots = (entries.len() * 2).clamp(1, 1 << 16).next_power_of_two();
-        let slot_shift = 64 - slots.trailing_zeros();
-        let slot = |key: u64| (mix(key).checked_shr(slot_shift).unwrap_or(0)) as usize;
-        entries.sort_unstable_by_key(|e| (slot(e.key), e.key, e.word_len, e.id));
-        let mut bloom = Box::new([0u64; N]);
-        let mut starts = vec![0u32; slots + 1];
-        for e in &entries {
-            let bit = (mix(e.key) >> Self::BLOOM_SHIFT) as usize;
-            bloom[bit / 64] |= 1 << (bit % 64);
-            starts[slot(e.key) + 1] += 1;
+        entries.sort_unstable_by_key(|e| (e.key, e.word_len, e.id));
+        let bloom = Bloom::new(entries.iter().map(|e| e.key));
+        let mut runs: Vec<(u64, u32, u32)> = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            match runs.last_mut() {
+                Some(run) if run.0 == e.key => run.2 = i as u32 + 1,
+                _ => runs.push((e.key, i as u32, i as u32 + 1)),
+            }
         }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
+        let mut index = vec![(0, 0, 0); (runs.len() * 2).next_power_of_two()];
+        let mask = index.len() - 1;
+        for run in runs {
+            let mut slot = (mix(run.0) >> 32) as usize & mask;
+            while index[slot].1 < index[slot].2 {
+                slot = (slot + 1) & mask;
+            }
+            index[slot] = run;
         }
         KeyTable {
             bloom,
-            starts,
-            slot_shift,
+            index,
             entries,
         }
     }
@@ -163,16 +199,24 @@ impl<const N: usize> KeyTable<N> {
     /// Whether some entry may have this key: one bit test.
     #[inline(always)]
     fn may_have(&self, key: u64) -> bool {
-        let bit = (mix(key) >> Self::BLOOM_SHIFT) as usize;
-        self.bloom[bit / 64] & (1 << (bit % 64)) != 0
+        self.bloom.may_have(key)
     }
 
     /// The entries with this key, in `(word_len, id)` order.
-    fn get(&self, key: u64) -> impl Iterator<Item = &Entry> + '_ {
-        let slot = mix(key).checked_shr(self.slot_shift).unwrap_or(0) as usize;
-        self.entries[self.starts[slot] as usize..self.starts[slot + 1] as usize]
-            .iter()
-            .filter(move |e| e.key == key)
+    #[inline]
+    fn get(&self, key: u64) -> &[Entry] {
+        let mask = self.index.len() - 1;
+        let mut slot = (mix(key) >> 32) as usize & mask;
+        loop {
+            let (k, start, end) = self.index[slot];
+            if start == end {
+                return &[];
+            }
+            if k == key {
+                return &self.entries[start as usize..end as usize];
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 }
 
@@ -186,6 +230,9 @@ pub(crate) struct Literals {
     words: KeyTable<1024>,
     /// The longest first word in `words`: longer words skip that lookup.
     max_word: usize,
+    /// The first [`PREFIX_HEAD`] bytes of the words in `words` and
+    /// `prefixes4` (all of shorter words): the first test for each word.
+    heads: Bloom<1024>,
     /// Word-prefix literals shorter than [`PREFIX_HEAD`], by their first
     /// two bytes (one-byte ones under each possible second byte, zero for
     /// a word's end).
@@ -226,14 +273,6 @@ pub(crate) struct Hit {
     pub literal: u32,
     pub start: usize,
     pub end: usize,
-}
-
-/// Which key tables a word's bit tests found it may be in.
-#[derive(Clone, Copy)]
-struct Tables {
-    words: bool,
-    prefixes2: bool,
-    prefixes4: bool,
 }
 
 /// Bit masks over 64 bytes of a text.
@@ -367,6 +406,7 @@ impl Literals {
         let mut bytes = Vec::new();
         let (mut words, mut prefixes2, mut prefixes4) = (Vec::new(), Vec::new(), Vec::new());
         let mut max_word = 0;
+        let mut heads = Vec::new();
         let mut anywhere = (Vec::new(), Vec::new());
         let mut short_anywhere = Vec::new();
         let mut anywhere_by_first = vec![Vec::new(); 256];
@@ -415,6 +455,14 @@ impl Literals {
                 lead <= 8 && word_len <= 8 && rest.len() - word_len <= 8 && !text.contains(&0);
             let head = le_padded(word);
             if word_len < rest.len() || literal.whole_word {
+                heads.push(head_key(head, word_len));
+            } else if word_len >= PREFIX_HEAD {
+                // Any word at least as long.
+                heads.extend(
+                    (word_len.min(HEAD_CLASSES)..=HEAD_CLASSES).map(|len| head_key(head, len)),
+                );
+            }
+            if word_len < rest.len() || literal.whole_word {
                 entry.key = word_key(word, head);
                 entry.next = le_padded(&rest[word_len..]);
                 entry.next_mask = low_bytes(rest.len() - word_len);
@@ -454,6 +502,7 @@ impl Literals {
             bytes,
             words: KeyTable::build(words),
             max_word,
+            heads: Bloom::new(heads.into_iter()),
             prefixes2: KeyTable::build(prefixes2),
             prefixes4: KeyTable::build(prefixes4),
             anywhere,
@@ -589,39 +638,24 @@ impl Literals {
             None => le_padded(&lower[s..]),
         };
         let head = raw & low_bytes(len);
-        let key = if len <= 8 {
-            head
-        } else if len <= self.max_word {
-            word_key(&lower[s..e], head)
-        } else {
-            // No whole-word lookup: no key is zero.
-            0
-        };
-        let found = Tables {
-            words: key != 0 && self.words.may_have(key),
-            prefixes2: self.prefixes2.may_have(head & low_bytes(2)),
-            prefixes4: len >= PREFIX_HEAD && self.prefixes4.may_have(head & low_bytes(PREFIX_HEAD)),
-        };
-        if found.words | found.prefixes2 | found.prefixes4 {
-            self.word_candidates(lower, s, len, raw, key, found, out, sorted);
+        if self.heads.may_have(head_key(head, len)) | self.prefixes2.may_have(head & low_bytes(2)) {
+            self.word_candidates(lower, s, e, raw, out, sorted);
         }
     }
 
     /// [`Literals::word`] past the bit tests: word prefixes shortest first,
     /// then whole first words, each in id order.
-    #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     fn word_candidates(
         &self,
         lower: &[u8],
         s: usize,
-        len: usize,
+        e: usize,
         raw: u64,
-        key: u64,
-        found: Tables,
         out: &mut Vec<Hit>,
         sorted: &mut bool,
     ) {
+        let len = e - s;
         let head = raw & low_bytes(len);
         let before = match s.checked_sub(8) {
             Some(b) => lower[b..]
@@ -635,22 +669,28 @@ impl Literals {
                 self.verify(lower, s, entry, out, sorted);
             }
         };
-        if found.prefixes2 {
+        if self.prefixes2.may_have(head & low_bytes(2)) {
             for entry in self.prefixes2.get(head & low_bytes(2)) {
                 if entry.word_len as usize <= len {
                     check(entry, raw);
                 }
             }
         }
-        if found.prefixes4 {
+        if len >= PREFIX_HEAD && self.prefixes4.may_have(head & low_bytes(PREFIX_HEAD)) {
             for entry in self.prefixes4.get(head & low_bytes(PREFIX_HEAD)) {
                 if entry.word_len as usize <= len {
                     check(entry, raw);
                 }
             }
         }
-        if found.words {
-            let e = s + len;
+        let key = if len <= 8 {
+            head
+        } else if len <= self.max_word {
+            word_key(&lower[s..e], head)
+        } else {
+            return;
+        };
+        if self.words.may_have(key) {
             let next = match lower.get(e..).and_then(|t| t.first_chunk::<8>()) {
                 Some(b) => u64::from_le_bytes(*b),
                 None => le_padded(lower.get(e..).unwrap_or_default()),
