@@ -44,6 +44,10 @@ pub(crate) const fn is_word(b: u8) -> bool {
 /// Texts shorter than this look for anywhere-literals byte by byte.
 const SHORT_TEXT: usize = 256;
 
+/// Up to this many distinct first two bytes of anywhere-literals are
+/// compared 16 bytes at a time in short texts; more, byte by byte.
+const MAX_ANYWHERE_HEADS: usize = 8;
+
 /// Word-prefix literals at least this long are keyed by this many bytes.
 const PREFIX_HEAD: usize = 4;
 
@@ -248,6 +252,9 @@ pub(crate) struct Literals {
     anywhere_by_first: Vec<Vec<u32>>,
     /// The bytes `anywhere_by_first` has literals for, as a bit set.
     anywhere_first: [u64; 4],
+    /// The distinct first two bytes of those literals (a one-byte literal:
+    /// its byte and `None`), when few enough to compare a block at a time.
+    anywhere_heads: Option<Vec<(u8, Option<u8>)>>,
 }
 
 /// A literal to look for.
@@ -296,12 +303,60 @@ fn masks(lower: &[u8; 64], text: &[u8; 64]) -> (u64, u64, u64) {
     unsafe { sse2::masks(lower, text) }
 }
 
+/// The positions `i` of `bytes` (17 of them) where a pair in `heads`
+/// starts: `bytes[i]` is its first byte and, unless it has none,
+/// `bytes[i + 1]` its second.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn pairs_mask(bytes: &[u8; 17], heads: &[(u8, Option<u8>)]) -> u16 {
+    // SAFETY: SSE2 is part of the x86_64 baseline.
+    unsafe { sse2::pairs_mask(bytes, heads) }
+}
+
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn pairs_mask_scalar(bytes: &[u8; 17], heads: &[(u8, Option<u8>)]) -> u16 {
+    (0..16).fold(0, |m, i| {
+        let at = heads
+            .iter()
+            .any(|&(b0, b1)| bytes[i] == b0 && b1.is_none_or(|b1| bytes[i + 1] == b1));
+        m | u16::from(at) << i
+    })
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn pairs_mask(bytes: &[u8; 17], heads: &[(u8, Option<u8>)]) -> u16 {
+    pairs_mask_scalar(bytes, heads)
+}
+
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::{
-        __m128i, _mm_add_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
+        __m128i, _mm_add_epi8, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
+
+    /// See [`super::pairs_mask`].
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub(super) fn pairs_mask(bytes: &[u8; 17], heads: &[(u8, Option<u8>)]) -> u16 {
+        // SAFETY: the array holds 17 bytes; the loads are unaligned.
+        let (first, second) = unsafe {
+            (
+                _mm_loadu_si128(bytes.as_ptr().cast()),
+                _mm_loadu_si128(bytes.as_ptr().add(1).cast()),
+            )
+        };
+        let mut at = _mm_set1_epi8(0);
+        for &(b0, b1) in heads {
+            let mut m = _mm_cmpeq_epi8(first, _mm_set1_epi8(b0 as i8));
+            if let Some(b1) = b1 {
+                m = _mm_and_si128(m, _mm_cmpeq_epi8(second, _mm_set1_epi8(b1 as i8)));
+            }
+            at = _mm_or_si128(at, m);
+        }
+        _mm_movemask_epi8(at) as u16
+    }
 
     /// Bytes in `lo..lo + len` (unsigned), as a byte mask.
     #[inline]
@@ -486,6 +541,17 @@ impl Literals {
                 }
             }
         }
+        let mut anywhere_heads: Vec<(u8, Option<u8>)> = literals
+            .iter()
+            .filter(|l| l.inside_words || l.text.bytes().all(|b| !is_word(b)))
+            .filter_map(|l| {
+                let b = l.text.as_bytes();
+                Some((*b.first()?, b.get(1).copied()))
+            })
+            .collect();
+        anywhere_heads.sort_unstable();
+        anywhere_heads.dedup();
+        let anywhere_heads = (anywhere_heads.len() <= MAX_ANYWHERE_HEADS).then_some(anywhere_heads);
         let anywhere = if anywhere.0.is_empty() {
             None
         } else {
@@ -509,6 +575,7 @@ impl Literals {
             short_anywhere,
             anywhere_by_first,
             anywhere_first,
+            anywhere_heads,
         })
     }
 
@@ -522,19 +589,13 @@ impl Literals {
         let mut sorted = true;
         self.find_words(text, lower, out, &mut sorted);
         if lower.len() < SHORT_TEXT {
-            for (i, &b) in lower.iter().enumerate() {
-                if self.anywhere_first[usize::from(b / 64)] & (1 << (b % 64)) == 0 {
-                    continue;
-                }
-                for &id in &self.anywhere_by_first[usize::from(b)] {
-                    let lit = &self.literals[id as usize];
-                    if lower[i..].starts_with(lit) {
-                        out.push(Hit {
-                            literal: id,
-                            start: i,
-                            end: i + lit.len(),
-                        });
-                        sorted = false;
+            match &self.anywhere_heads {
+                Some(heads) => self.find_anywhere_short(lower, heads, out, &mut sorted),
+                None => {
+                    for (i, &b) in lower.iter().enumerate() {
+                        if self.anywhere_first[usize::from(b / 64)] & (1 << (b % 64)) != 0 {
+                            self.anywhere_at(lower, i, out, &mut sorted);
+                        }
                     }
                 }
             }
@@ -721,6 +782,53 @@ impl Literals {
                 start,
                 end,
             });
+        }
+    }
+
+    /// Literals that may start anywhere, in a text shorter than
+    /// [`SHORT_TEXT`]: positions whose two bytes start one of them, 16 at a
+    /// time, then each literal there.
+    fn find_anywhere_short(
+        &self,
+        lower: &[u8],
+        heads: &[(u8, Option<u8>)],
+        out: &mut Vec<Hit>,
+        sorted: &mut bool,
+    ) {
+        if heads.is_empty() {
+            return;
+        }
+        for base in (0..lower.len()).step_by(16) {
+            let mut at = match lower[base..].first_chunk::<17>() {
+                Some(bytes) => pairs_mask(bytes, heads),
+                None => {
+                    // The end: zero padding.
+                    let mut bytes = [0u8; 17];
+                    bytes[..lower.len() - base].copy_from_slice(&lower[base..]);
+                    pairs_mask(&bytes, heads) & low_bits((lower.len() - base) as u32) as u16
+                }
+            };
+            while at != 0 {
+                let i = base + at.trailing_zeros() as usize;
+                at &= at - 1;
+                self.anywhere_at(lower, i, out, sorted);
+            }
+        }
+    }
+
+    /// Reports the anywhere-literals at `i`, in id order.
+    #[inline]
+    fn anywhere_at(&self, lower: &[u8], i: usize, out: &mut Vec<Hit>, sorted: &mut bool) {
+        for &id in &self.anywhere_by_first[usize::from(lower[i])] {
+            let lit = &self.literals[id as usize];
+            if lower[i..].starts_with(lit) {
+                out.push(Hit {
+                    literal: id,
+                    start: i,
+                    end: i + lit.len(),
+                });
+                *sorted = false;
+            }
         }
     }
 
@@ -1127,6 +1235,15 @@ mod tests {
                 lower[i] = text[i].to_ascii_lowercase();
             }
             assert_eq!(masks(&lower, &text), masks_scalar(&lower, &text));
+            let bytes: [u8; 17] = std::array::from_fn(|i| text[i]);
+            let heads = [
+                (text[rng.below(17)], Some(text[rng.below(17)])),
+                (text[3], None),
+            ];
+            assert_eq!(
+                pairs_mask(&bytes, &heads),
+                pairs_mask_scalar(&bytes, &heads)
+            );
         }
     }
 
@@ -1193,6 +1310,24 @@ mod tests {
                 let text = random_text(&mut rng, &literals, len);
                 assert_same(&set, &literals, &text);
             }
+        }
+    }
+
+    #[test]
+    fn many_anywhere_literals_in_short_texts() {
+        // More distinct first byte pairs than the block compare takes.
+        let literals: Vec<Literal> = ["q~", "://", "#", "ab", "bc", "cd", "de", "ef", "fg", "gh!"]
+            .iter()
+            .map(|s| Literal {
+                text: s.to_string(),
+                inside_words: true,
+                whole_word: false,
+            })
+            .collect();
+        let set = Literals::new(&literals).unwrap();
+        assert!(set.anywhere_heads.is_none());
+        for text in ["abcdefgh! x8Q~ https://#", "", "#", &"fgh!".repeat(70)] {
+            assert_same(&set, &literals, text.as_bytes());
         }
     }
 
