@@ -6,10 +6,11 @@
 //! and so many patterns turn its SIMD prefilter off). Literals in rules are
 //! words, word prefixes and short phrases, so this index works on words.
 //! Word boundaries and camel-case humps come 64 bytes at a time as bit masks
-//! (SSE2 on x86_64, a byte loop elsewhere); each word start is then looked
-//! up by keys built from one 8-byte load of the word's head, each key tested
-//! first against a small bitmap (most words in prose are common words no
-//! literal has, and leave after those bit tests):
+//! (SSE2 on x86_64, a byte loop elsewhere). Each word start then takes two
+//! bit tests on one 8-byte load of its head: its first four bytes and length
+//! against those of the literals' words, its first two bytes against the
+//! short word prefixes (most words in prose are common words no literal
+//! has, and leave there). The rest are looked up exactly:
 //! - literals whose first word is exact (`customer:`, `ship to`, a whole
 //!   context word) by the whole word: its bytes when it has at most eight,
 //!   else a hash of its 8-byte chunks;
@@ -28,8 +29,8 @@
 //! SIMD prefilter finds those of four bytes or more, and `memmem` (which
 //! looks for their rarest byte) the shorter ones, whose two-byte SIMD
 //! fingerprints would fire on every other English word; texts shorter than
-//! `SHORT_TEXT` (table cells) compare them byte by byte instead of paying
-//! the searchers' set-up, past a 256-bit set of their first bytes.
+//! `SHORT_TEXT` (table cells) compare them where their first two bytes
+//! are, found 16 bytes at a time, instead of paying the searchers' set-up.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use memchr::memmem;
