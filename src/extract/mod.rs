@@ -217,8 +217,12 @@ impl RowsPart<'_> {
     }
 }
 
+/// Cells handed on per part, in bytes: enough that the visitor's per-part
+/// work is spread over many rows, small enough to stay in cache.
+const ROWS_BATCH: usize = 32 << 10;
+
 /// Builds [`RowsPart`]s: cells are added one by one and handed on in
-/// batches.
+/// batches of about [`ROWS_BATCH`] bytes.
 #[derive(Default)]
 pub(crate) struct RowBuffer {
     text: String,
@@ -226,8 +230,16 @@ pub(crate) struct RowBuffer {
 }
 
 impl RowBuffer {
-    /// Adds a cell.
-    pub fn push(&mut self, text: &str, column: usize, location: Location) {
+    /// Adds a cell of the table under `headers`, handing the batch to `v`
+    /// once it is full.
+    pub fn push(
+        &mut self,
+        text: &str,
+        column: usize,
+        location: Location,
+        headers: &Headers,
+        v: &mut dyn Visitor,
+    ) {
         let start = self.text.len();
         self.text.push_str(text);
         self.cells.push(Cell {
@@ -236,11 +248,9 @@ impl RowBuffer {
             location,
         });
         self.text.push('\n');
-    }
-
-    /// Bytes held.
-    pub fn len(&self) -> usize {
-        self.text.len()
+        if self.text.len() >= ROWS_BATCH {
+            self.flush(headers, v);
+        }
     }
 
     /// Hands the cells held to `v` as one part, if there are any.

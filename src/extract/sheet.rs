@@ -1,6 +1,7 @@
 //! Spreadsheets with calamine: xlsx, xlsm, xlsb, xls, ods. Every sheet,
 //! every non-empty cell, as `Location::Cell { sheet, cell: "C7" }`, with the
-//! first used row's cell of the same column as `context`.
+//! first used row's cell of the same column as its header; cells go on a
+//! batch of rows at a time ([`Visitor::rows`]).
 //!
 //! Values read as a person reads them: integers without `.0` or exponent
 //! (`1234567890123456`), other numbers to 15 significant digits like Excel,
@@ -17,7 +18,7 @@
 //! (`archive::zip_family`).
 
 use super::dispatch::{Ctx, Res};
-use super::{ExtractError, Location, TextPart, Visitor};
+use super::{ExtractError, Headers, Location, RowBuffer, Visitor};
 use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, Xls, Xlsb, Xlsx};
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -65,9 +66,24 @@ pub(crate) fn extract(
     let mut out = Emitter {
         v,
         saw_text: false,
-        headers: HashMap::new(),
+        buf: RowBuffer::default(),
+        names: Vec::new(),
+        header_columns: HashMap::new(),
+        headers: Headers::new(Vec::new()),
         header_row: None,
     };
+    let read = read_book(ctx, book, bytes, &mut out);
+    // Cells read before a failure are handed on too.
+    out.flush();
+    read?;
+    Ok(if out.saw_text {
+        vec![]
+    } else {
+        vec!["no-text".into()]
+    })
+}
+
+fn read_book(ctx: &Ctx, book: Book, bytes: &[u8], out: &mut Emitter<'_>) -> Res<()> {
     let cursor = Cursor::new(bytes);
     match book {
         Book::Xlsx => {
@@ -83,19 +99,15 @@ pub(crate) fn extract(
         Book::Xls => {
             let wb: Xls<Cursor<&[u8]>> = calamine::open_workbook_from_rs(cursor)
                 .map_err(|e: calamine::XlsError| book_error(e.into()))?;
-            ranges(ctx, wb, &mut out)?;
+            ranges(ctx, wb, out)?;
         }
         Book::Ods => {
             let wb: Ods<Cursor<&[u8]>> = calamine::open_workbook_from_rs(cursor)
                 .map_err(|e: calamine::OdsError| book_error(e.into()))?;
-            ranges(ctx, wb, &mut out)?;
+            ranges(ctx, wb, out)?;
         }
     }
-    Ok(if out.saw_text {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    })
+    Ok(())
 }
 
 /// Largest used area (rows × columns) of one sheet that may be built as a
@@ -219,7 +231,13 @@ fn book_error(e: calamine::Error) -> ExtractError {
 struct Emitter<'v> {
     v: &'v mut dyn Visitor,
     saw_text: bool,
-    headers: HashMap<u32, String>,
+    buf: RowBuffer,
+    /// The header row's texts, in the order its cells came.
+    names: Vec<String>,
+    /// Sheet column → index into `names` (sheets may have sparse columns).
+    header_columns: HashMap<u32, usize>,
+    /// No names while the header row is read, then `names`.
+    headers: Headers,
     header_row: Option<u32>,
 }
 
@@ -228,7 +246,10 @@ const MAX_HEADER_CHARS: usize = 128;
 
 impl Emitter<'_> {
     fn start_sheet(&mut self) {
-        self.headers.clear();
+        self.flush();
+        self.names.clear();
+        self.header_columns.clear();
+        self.headers = Headers::new(Vec::new());
         self.header_row = None;
     }
 
@@ -239,23 +260,30 @@ impl Emitter<'_> {
         }
         self.saw_text = true;
         let header_row = *self.header_row.get_or_insert(row);
-        let context = if row == header_row {
-            self.headers
-                .insert(col, text.trim().chars().take(MAX_HEADER_CHARS).collect());
-            None
+        let column = if row == header_row {
+            self.header_columns.insert(col, self.names.len());
+            self.names
+                .push(text.trim().chars().take(MAX_HEADER_CHARS).collect());
+            // Header cells have no header of their own.
+            usize::MAX
         } else {
-            self.headers.get(&col).map(String::as_str)
+            if self.headers.names().is_empty() && !self.names.is_empty() {
+                // The header row ended: its cells go on without names.
+                self.flush();
+                self.headers = Headers::new(std::mem::take(&mut self.names));
+            }
+            self.header_columns.get(&col).copied().unwrap_or(usize::MAX)
         };
         let location = Location::Cell {
             sheet: sheet.to_owned(),
             cell: a1(row, col),
         };
-        self.v.text(TextPart {
-            text: &text,
-            location,
-            context,
-            report: 0..text.len(),
-        });
+        self.buf
+            .push(&text, column, location, &self.headers, self.v);
+    }
+
+    fn flush(&mut self) {
+        self.buf.flush(&self.headers, self.v);
     }
 }
 

@@ -468,10 +468,6 @@ fn with_csv_reader<T>(delimiter: u8, f: impl FnOnce(&mut csv_core::Reader) -> T)
     out
 }
 
-/// Cells handed on per part, in bytes: enough that the visitor's per-part
-/// work is spread over many rows, small enough to stay in cache.
-const ROWS_BATCH: usize = 32 << 10;
-
 /// A CSV's cells on their way to the visitor, a batch of rows at a time.
 struct CsvRows<'v> {
     v: &'v mut dyn Visitor,
@@ -496,10 +492,7 @@ impl CsvRows<'_> {
             self.names
                 .push(trimmed[..floor_char(trimmed, trimmed.len().min(MAX_HEADER))].to_owned());
         }
-        self.buf.push(text, col, location);
-        if self.buf.len() >= ROWS_BATCH {
-            self.flush();
-        }
+        self.buf.push(text, col, location, &self.headers, self.v);
     }
 
     /// Record `row` ended: after the first, the header names apply.

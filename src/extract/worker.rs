@@ -17,7 +17,10 @@
 use super::dispatch::{self, Ctx};
 use super::sniff::Kind;
 use super::{archive, sniff};
-use super::{ExtractConfig, ExtractError, FileResult, Location, Outcome, TextPart, Visitor};
+use super::{
+    Cell as TableCell, ExtractConfig, ExtractError, FileResult, Headers, Location, Outcome,
+    RowsPart, TextPart, Visitor,
+};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use std::cell::{Cell, RefCell};
 use std::fs::File;
@@ -45,6 +48,11 @@ enum Event {
         location: Location,
         context: Option<String>,
         report: Range<usize>,
+    },
+    Rows {
+        text: String,
+        cells: Vec<TableCell>,
+        headers: Headers,
     },
     Enter(String),
     Leave(Outcome),
@@ -91,6 +99,16 @@ impl Visitor for ChannelVisitor {
             location: part.location,
             context: part.context.map(str::to_owned),
             report: part.report,
+        };
+        self.push(event, part.text.len());
+    }
+    /// Relayed as rows, so that tables inside archives and workbooks reach
+    /// the detector a batch of cells at a time, as top-level CSVs do.
+    fn rows(&mut self, part: RowsPart<'_>) {
+        let event = Event::Rows {
+            text: part.text.to_owned(),
+            cells: part.cells.to_vec(),
+            headers: part.headers.clone(),
         };
         self.push(event, part.text.len());
     }
@@ -267,6 +285,15 @@ fn relay(
                     location,
                     context: context.as_deref(),
                     report,
+                }),
+                Event::Rows {
+                    text,
+                    cells,
+                    headers,
+                } => visitor.rows(RowsPart {
+                    text: &text,
+                    cells: &cells,
+                    headers: &headers,
                 }),
                 Event::Enter(name) => {
                     open += 1;
