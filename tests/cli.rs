@@ -129,11 +129,36 @@ fn a_big_text_on_two_threads_gives_the_findings_of_one() {
     }
     assert!(text.len() > 2 << 20, "several chunks");
     kb.file("export.txt", &text);
+    // The same text as an archive member: its chunks are relayed from the
+    // extraction thread together.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("export.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+    kb.file("export.zip", zip.finish().unwrap().into_inner());
     let mut runs = Vec::new();
     for threads in ["1", "2"] {
         let r = kb.run(&["scan", "kb", "--quiet", "--full", "--threads", threads]);
         assert!(r.code() <= 1, "{}", r.stderr());
-        runs.push(kb.export()["kb/export.txt"]["findings"].clone());
+        let export = kb.export();
+        let member = export
+            .iter()
+            .find(|(path, _)| path.starts_with("kb/export.zip") && path.ends_with("export.txt"))
+            .map(|(_, doc)| doc["findings"].clone())
+            .expect("the member is in the export");
+        // The same findings but for the fingerprint, which covers the path.
+        let without_fingerprint = |findings: &serde_json::Value| {
+            let mut findings = findings.clone();
+            for f in findings.as_array_mut().unwrap() {
+                f.as_object_mut().unwrap().remove("fingerprint");
+            }
+            findings
+        };
+        assert_eq!(
+            without_fingerprint(&member),
+            without_fingerprint(&export["kb/export.txt"]["findings"])
+        );
+        runs.push(member);
     }
     assert_eq!(runs[0].as_array().unwrap().len(), 10);
     assert_eq!(runs[0], runs[1]);

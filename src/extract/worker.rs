@@ -43,12 +43,10 @@ const BATCH_BYTES: usize = 256 << 10;
 const CHANNEL_CAP: usize = 16;
 
 enum Event {
-    Text {
-        text: String,
-        location: Location,
-        context: Option<String>,
-        report: Range<usize>,
-    },
+    Text(OwnedText),
+    /// Chunks of one big text, kept together so that the caller can scan
+    /// them at once ([`Visitor::chunks`]).
+    Chunks(Vec<OwnedText>),
     Rows {
         text: String,
         cells: Vec<TableCell>,
@@ -57,6 +55,34 @@ enum Event {
     Enter(String),
     Leave(Outcome),
     Done(FileResult),
+}
+
+/// A [`TextPart`] that can cross threads.
+struct OwnedText {
+    text: String,
+    location: Location,
+    context: Option<String>,
+    report: Range<usize>,
+}
+
+impl OwnedText {
+    fn new(part: &TextPart<'_>) -> OwnedText {
+        OwnedText {
+            text: part.text.to_owned(),
+            location: part.location.clone(),
+            context: part.context.map(str::to_owned),
+            report: part.report.clone(),
+        }
+    }
+
+    fn part(&self) -> TextPart<'_> {
+        TextPart {
+            text: &self.text,
+            location: self.location.clone(),
+            context: self.context.as_deref(),
+            report: self.report.clone(),
+        }
+    }
 }
 
 /// The helper thread's visitor: batches owned events for the caller.
@@ -94,13 +120,14 @@ impl ChannelVisitor {
 
 impl Visitor for ChannelVisitor {
     fn text(&mut self, part: TextPart<'_>) {
-        let event = Event::Text {
-            text: part.text.to_owned(),
-            location: part.location,
-            context: part.context.map(str::to_owned),
-            report: part.report,
-        };
-        self.push(event, part.text.len());
+        self.push(Event::Text(OwnedText::new(&part)), part.text.len());
+    }
+    fn chunks(&mut self, parts: &[TextPart<'_>]) {
+        let bytes = parts.iter().map(|p| p.text.len()).sum();
+        self.push(
+            Event::Chunks(parts.iter().map(OwnedText::new).collect()),
+            bytes,
+        );
     }
     /// Relayed as rows, so that tables inside archives and workbooks reach
     /// the detector a batch of cells at a time, as top-level CSVs do.
@@ -275,17 +302,11 @@ fn relay(
         let mut done = None;
         for event in batch {
             match event {
-                Event::Text {
-                    text,
-                    location,
-                    context,
-                    report,
-                } => visitor.text(TextPart {
-                    text: &text,
-                    location,
-                    context: context.as_deref(),
-                    report,
-                }),
+                Event::Text(text) => visitor.text(text.part()),
+                Event::Chunks(texts) => {
+                    let parts: Vec<TextPart> = texts.iter().map(OwnedText::part).collect();
+                    visitor.chunks(&parts);
+                }
                 Event::Rows {
                     text,
                     cells,
