@@ -3,9 +3,13 @@
 //! Candidates come from cheap anchors instead of running every regex over
 //! every byte (`research/performance.md`):
 //! - one literal pass (`literals.rs`) over an ASCII-lowercased copy of the
-//!   text finds every rule keyword and every context word at once; keywords
-//!   open windows, context words are kept (sorted) so each later "is a
-//!   hotword near this match?" is a binary search, not another search;
+//!   text finds every rule keyword, and the context words of rules that
+//!   cannot match without them: those are asked about around most digit
+//!   runs, so they are kept (sorted) and each "is a hotword near?" is a
+//!   binary search. Other context words (most of them, and the commonest
+//!   words: `server`, `customer`, `order`) matter only around a confirmed
+//!   match, a few per thousand words of prose: they are looked up there, in
+//!   the bytes around it, instead of being reported all over the text;
 //! - `memchr` for `@` (email addresses);
 //! - a hand-written digit-run tokenizer for numeric PII;
 //! - the caller's column header, for column rules.
@@ -21,7 +25,7 @@
 //! text of its own under its column's header, whose work is done once per
 //! table.
 
-use super::literals::{ends_word, Hit, Literal, Literals};
+use super::literals::{ends_word, is_word, Hit, Literal, Literals};
 use super::mask::{self, Mask};
 use super::rules::{Anchor, Hotwords, Rule, RuleSet, INSIDE_WORDS};
 use anyhow::{Context, Result};
@@ -93,6 +97,8 @@ struct State {
     #[expect(clippy::vec_box, reason = "headers move to and from `header`")]
     columns: Vec<Box<Header>>,
     found: Vec<Detection>,
+    /// Context words looked up around a match.
+    context_hits: Vec<Hit>,
     /// Per rule: this thread's regex cache, made on first use.
     caches: Vec<Option<meta::Cache>>,
 }
@@ -128,7 +134,16 @@ pub struct Detector {
     thresholds: Vec<f32>,
     /// Dense category id per rule, for deduplication.
     category_of: Vec<u32>,
+    /// The literals found in one pass over each text: keywords, the
+    /// context words of [`eager_list`]s, and context words without a word
+    /// byte (found anywhere, in a pass whose results depend on the text's
+    /// length and on the other such literals).
     literals: Literals,
+    /// The other context words, looked up around matches (ids as in
+    /// `literals`).
+    context_words: Literals,
+    /// Per hotword list: whether some of its words are in `context_words`.
+    lazy_lists: Vec<bool>,
     /// Per literal: the rules it anchors.
     literal_rules: Vec<Vec<usize>>,
     /// Per literal: the hotword lists it is in (see [`hotword_list`]) and
@@ -247,8 +262,36 @@ impl Detector {
             lit.whole_word = literal_rules[id].is_empty()
                 && literal_lists[id].iter().all(|&(_, prefix)| !prefix);
         }
+        let lazy: Vec<bool> = literal_list
+            .iter()
+            .enumerate()
+            .map(|(id, lit)| {
+                literal_rules[id].is_empty()
+                    && !literal_lists[id]
+                        .iter()
+                        .any(|&(l, _)| eager_list(&rules, l))
+                    && lit.text.bytes().any(is_word)
+            })
+            .collect();
+        let mut lazy_lists = vec![false; rules.len() * 2];
+        for (id, lists) in literal_lists.iter().enumerate() {
+            for &(l, _) in lists {
+                lazy_lists[l] |= lazy[id];
+            }
+        }
+        // Each set keeps every id; the other set's literals are left empty
+        // (empty literals never match).
+        let only = |keep: bool| -> Vec<Literal> {
+            let mut list = literal_list.clone();
+            for (lit, _) in list.iter_mut().zip(&lazy).filter(|(_, &l)| l != keep) {
+                lit.text.clear();
+            }
+            list
+        };
         let literals =
-            Literals::new(&literal_list).context("Failed to build the keyword automaton")?;
+            Literals::new(&only(false)).context("Failed to build the keyword automaton")?;
+        let context_words =
+            Literals::new(&only(true)).context("Failed to build the context word index")?;
         let literal_list_bits = literal_lists
             .iter()
             .map(|lists| lists.iter().fold(0, |bits, &(l, _)| bits | list_bit(l)))
@@ -271,6 +314,8 @@ impl Detector {
             thresholds,
             category_of,
             literals,
+            context_words,
+            lazy_lists,
             literal_rules,
             literal_lists,
             literal_list_bits,
@@ -477,27 +522,47 @@ impl Detector {
         from: usize,
         to: usize,
     ) -> bool {
-        self.header_has(r, state, positive) || {
-            let list = hotword_list(r, positive);
-            // Most windows have none of the list's words: the block
-            // summary says so without visiting the hits.
-            t.list_blocks[from / LIST_BLOCK..=(to.max(from + 1) - 1) / LIST_BLOCK]
-                .iter()
-                .any(|&b| b & list_bit(list) != 0)
-                && self.listed_in(list, t.hits, t.lower, from, to)
+        if self.header_has(r, state, positive) {
+            return true;
         }
+        let list = hotword_list(r, positive);
+        // Most windows have none of the list's words: the block summary
+        // says so without visiting the hits.
+        let eager = t.list_blocks[from / LIST_BLOCK..=(to.max(from + 1) - 1) / LIST_BLOCK]
+            .iter()
+            .any(|&b| b & list_bit(list) != 0)
+            && self.listed_in(list, t.hits, t.lower, from, to);
+        eager || self.lazy_lists[list] && self.looked_up(list, t, state, from, to)
     }
 
-    /// Whether a word of hotword list `list` is among `hits` within
-    /// `lower[from..to]`.
+    /// Whether a word of hotword list `list` that the literal pass left
+    /// out occurs in `lower[from..to]`: the few words there are looked up.
+    fn looked_up(&self, list: usize, t: &Text, state: &mut State, from: usize, to: usize) -> bool {
+        let hits = &mut state.context_hits;
+        hits.clear();
+        self.context_words
+            .scan_words(t.text.as_bytes(), t.lower, from, to, hits);
+        hits.iter()
+            .any(|h| h.start >= from && self.counts(list, h, t.lower, to))
+    }
+
+    /// Whether a word of hotword list `list` is among `hits` (ordered by
+    /// start) within `lower[from..to]`.
     fn listed_in(&self, list: usize, hits: &[Hit], lower: &[u8], from: usize, to: usize) -> bool {
         let first = hits.partition_point(|h| h.start < from);
-        hits[first..].iter().take_while(|h| h.start < to).any(|h| {
-            h.end <= to
-                && self.literal_lists[h.literal as usize]
-                    .iter()
-                    .any(|&(l, prefix)| l == list && (prefix || ends_word(lower, h.end)))
-        })
+        hits[first..]
+            .iter()
+            .take_while(|h| h.start < to)
+            .any(|h| self.counts(list, h, lower, to))
+    }
+
+    /// Whether `h`, found at or after the start of a range ending at `to`,
+    /// is a word of hotword list `list` there.
+    fn counts(&self, list: usize, h: &Hit, lower: &[u8], to: usize) -> bool {
+        h.end <= to
+            && self.literal_lists[h.literal as usize]
+                .iter()
+                .any(|&(l, prefix)| l == list && (prefix || ends_word(lower, h.end)))
     }
 
     /// Runs rule `r`'s regex over `text[ws..we]` and records what passes.
@@ -886,6 +951,8 @@ impl Detector {
         text.push(b' ');
         let mut hits = Vec::new();
         self.literals.scan(&text, &text, &mut hits);
+        self.context_words.scan(&text, &text, &mut hits);
+        hits.sort_by_key(|h| h.start);
         let n = self.rules.len();
         Header {
             source: c.to_string(),
@@ -942,6 +1009,14 @@ const LIST_BLOCK: usize = 64;
 /// bit means "maybe").
 fn list_bit(list: usize) -> u64 {
     1 << (list % 64)
+}
+
+/// Whether hotword list `list` is asked about before a regex runs (the
+/// context words of a rule that cannot match without them): around every
+/// anchor of the rule, so its words are found in the literal pass.
+fn eager_list(rules: &[Rule], list: usize) -> bool {
+    let rule = list / 2;
+    list == hotword_list(rule, true) && rules[rule].requires_context
 }
 
 /// The id of rule `rule`'s context word list (`positive`) or negative one.

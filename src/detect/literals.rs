@@ -1,5 +1,6 @@
-//! One pass over a text for every literal the rules name: anchor keywords
-//! and context words alike.
+//! One pass over a text for the literals the rules name: anchor keywords
+//! and context words; or a look at a few words of it
+//! ([`Literals::scan_words`]) for context words wanted only there.
 //!
 //! An Aho-Corasick DFA over the ~2,000 lowercase literals of the built-in
 //! rules ran at 160 MB/s here (its transition table is 2 MB, far outside L1,
@@ -588,7 +589,14 @@ impl Literals {
         // A literal with a lead starts before the word it was found at, so
         // it can start before the previous hit.
         let mut sorted = true;
-        self.find_words(text, lower, out, &mut sorted);
+        self.find_words(
+            text,
+            lower,
+            0,
+            lower.len().min(text.len()),
+            out,
+            &mut sorted,
+        );
         if lower.len() < SHORT_TEXT {
             match &self.anywhere_heads {
                 Some(heads) => self.find_anywhere_short(lower, heads, out, &mut sorted),
@@ -609,18 +617,69 @@ impl Literals {
         }
     }
 
-    /// Literals that match where words start: each word, a block of 64
-    /// bytes at a time, then its camel-case humps.
-    fn find_words(&self, text: &[u8], lower: &[u8], out: &mut Vec<Hit>, sorted: &mut bool) {
+    /// Appends the literals whose word part starts at a word start (or
+    /// camel-case hump) in `lower[from..to]`, unordered: the hits
+    /// [`Literals::scan`] reports there, for looking a few words up around
+    /// one spot instead of reporting them all over the text. Boundaries are
+    /// judged on the whole text (the byte before `from` decides whether a
+    /// word starts at `from`; a word running past `to` ends where it ends),
+    /// so a hit may start before `from` (its lead) or end after `to`; the
+    /// humps of such a word past `to` are reported too. Literals that may
+    /// start inside a word or hold no word byte are not looked for.
+    pub(crate) fn scan_words(
+        &self,
+        text: &[u8],
+        lower: &[u8],
+        from: usize,
+        to: usize,
+        out: &mut Vec<Hit>,
+    ) {
+        let to = to.min(lower.len()).min(text.len());
+        self.find_words(text, lower, from, to, out, &mut false);
+    }
+
+    /// Literals that match where words start in `lower[from..to]`: each
+    /// word, a block of 64 bytes at a time, then its camel-case humps.
+    fn find_words(
+        &self,
+        text: &[u8],
+        lower: &[u8],
+        mut from: usize,
+        to: usize,
+        out: &mut Vec<Hit>,
+        sorted: &mut bool,
+    ) {
         let n = lower.len().min(text.len());
+        if from >= to {
+            return;
+        }
+        if from > 0 && is_word(lower[from - 1]) && is_word(lower[from]) {
+            // `from` is inside a word that started earlier: only its humps
+            // from `from` on start words in the range.
+            let mut e = from;
+            while e < n && is_word(lower[e]) {
+                e += 1;
+            }
+            for h in from..e.min(to) {
+                if text[h].is_ascii_uppercase() && text[h - 1].is_ascii_lowercase() {
+                    self.word(lower, h, e, out, sorted);
+                }
+            }
+            from = e;
+        }
         // A word running on from an earlier block: its start, and whether
         // the blocks it ran through had humps.
         let mut open: Option<(usize, bool)> = None;
-        let mut base = 0;
-        while base < n {
+        let mut base = from & !63;
+        while base < n && (base < to || open.is_some()) {
             let b = block(lower, text, n, base);
-            let mut starts = b.word & !b.word_prev;
-            let mut ends = !b.word & b.word_prev;
+            // Only words starting in `from..to` (and their ends).
+            let (mut starts, mut ends) = (b.word & !b.word_prev, !b.word & b.word_prev);
+            if base <= from {
+                starts &= !low_bits((from - base) as u32);
+                ends &= !low_bits((from - base + 1) as u32);
+            }
+            starts &= low_bits(to.saturating_sub(base).min(64) as u32);
             if let Some((s, humps_before)) = open {
                 if ends == 0 {
                     open = Some((s, humps_before || b.hump != 0));
@@ -1310,6 +1369,55 @@ mod tests {
             for _ in 0..3 {
                 let text = random_text(&mut rng, &literals, len);
                 assert_same(&set, &literals, &text);
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_find_what_the_whole_text_scan_finds_there() {
+        // Only literals that match at word starts.
+        let literals: Vec<Literal> = builtin_literals()
+            .into_iter()
+            .map(|mut l| {
+                if l.inside_words || l.text.bytes().all(|b| !is_word(b)) {
+                    l.text.clear();
+                }
+                l
+            })
+            .collect();
+        let set = Literals::new(&literals).unwrap();
+        let mut rng = Rng(42);
+        for len in [1, 10, 63, 64, 65, 200, 1000, 5000] {
+            for _ in 0..20 {
+                let text = random_text(&mut rng, &literals, len);
+                let lower = text.to_ascii_lowercase();
+                let all = reference(&literals, &text, &lower);
+                for _ in 0..10 {
+                    let from = rng.below(len + 1);
+                    let to = from + rng.below(len + 1 - from + 1);
+                    let lead = |h: &Hit| {
+                        let b = literals[h.literal as usize].text.as_bytes();
+                        b.iter().take_while(|&&c| !is_word(c)).count()
+                    };
+                    let want: Vec<Hit> = all
+                        .iter()
+                        .filter(|h| (from..to).contains(&(h.start + lead(h))))
+                        .copied()
+                        .collect();
+                    let mut got = Vec::new();
+                    set.scan_words(&text, &lower, from, to, &mut got);
+                    // Humps past `to` of a word starting before it.
+                    got.retain(|h| h.start < to);
+                    got.sort_by_key(|h| (h.start, h.literal));
+                    let mut want = want;
+                    want.sort_by_key(|h| (h.start, h.literal));
+                    assert_eq!(
+                        got,
+                        want,
+                        "{from}..{to} in {:?}",
+                        String::from_utf8_lossy(&text)
+                    );
+                }
             }
         }
     }
