@@ -37,6 +37,7 @@ use regex_automata::{meta, Input};
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One sensitive value found in a text.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -89,6 +90,8 @@ pub struct Scratch {
 /// The parts of [`Scratch`] that confirmation writes to.
 #[derive(Default)]
 struct State {
+    /// The [`Detector::id`] the per-rule parts below were made for.
+    detector: Option<u64>,
     /// The caller's context (column header) of the current text, if any.
     /// Boxed, so that a table's cells can swap their column's in cheaply.
     header: Option<Box<Header>>,
@@ -129,6 +132,9 @@ impl Scratch {
 
 /// The compiled detector: built once, shared by all threads.
 pub struct Detector {
+    /// Unique in the process: tells a [`Scratch`] whether it was last
+    /// prepared for this detector.
+    id: u64,
     rules: Vec<Rule>,
     version: String,
     thresholds: Vec<f32>,
@@ -308,7 +314,9 @@ impl Detector {
                 Anchor::Keywords | Anchor::At => None,
             })
             .collect();
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Ok(Detector {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             rules,
             version,
             thresholds,
@@ -398,8 +406,8 @@ impl Detector {
         lower.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
         let lower = &lower[..];
         state.found.clear();
+        self.prepare(pending, state);
         self.set_header(context, state);
-        self.size_for_rules(pending, state);
         touched.clear();
         hits.clear();
         self.literals.scan(text.as_bytes(), lower, hits);
@@ -477,16 +485,21 @@ impl Detector {
         }
     }
 
-    /// Sizes the per-rule parts of a scratch space for this detector's
-    /// rules (a scratch may have served another detector before).
-    fn size_for_rules(&self, pending: &mut Vec<Option<(usize, usize)>>, state: &mut State) {
-        let n = self.rules.len();
-        if pending.len() != n {
-            pending.clear();
-            pending.resize(n, None);
-            state.caches.clear();
-            state.caches.resize_with(n, || None);
+    /// Makes a scratch space ready for this detector's rules. One that
+    /// served another detector before keeps nothing of it: regex caches and
+    /// column-header verdicts belong to the rules of one detector.
+    fn prepare(&self, pending: &mut Vec<Option<(usize, usize)>>, state: &mut State) {
+        if state.detector == Some(self.id) {
+            return;
         }
+        state.detector = Some(self.id);
+        let n = self.rules.len();
+        pending.clear();
+        pending.resize(n, None);
+        state.caches.clear();
+        state.caches.resize_with(n, || None);
+        state.header = None;
+        state.columns.clear();
     }
 
     /// Prepares `state` for the caller's context, reusing the work done for
@@ -891,7 +904,7 @@ impl Detector {
             gap_from = range.end;
         }
         lower[gap_from..].fill(0);
-        self.size_for_rules(pending, state);
+        self.prepare(pending, state);
         hits.clear();
         self.literals.scan(text.as_bytes(), lower, hits);
         // Each cell's hits, made relative to the cell, are compacted in
@@ -1348,5 +1361,44 @@ negative_examples = ["pass=abcdefgh"]
         d.scan("nothing here", None, &mut scratch, &mut out);
         d.scan("visa 4916 1234 5678 9010", None, &mut scratch, &mut out);
         assert_eq!(out.len(), 2);
+    }
+
+    /// A scratch space passed from one detector to another (same number of
+    /// rules, other regexes and context words) keeps nothing of the first:
+    /// regex caches and column-header verdicts are per rule of a detector.
+    #[test]
+    fn scratch_moves_between_detectors() {
+        let rule = |word: &str, value: &str, hot: &str| {
+            format!(
+                r#"
+[[rule]]
+id = "t.{word}"
+name = "{word}"
+category = "secret.generic"
+description = "d"
+keywords = ["{word}"]
+pattern = '{word}=(?P<value>{value})'
+confidence = 0.4
+min_confidence = 0.5
+context = {{ words = ["{hot}"], window = 40, boost = 0.3 }}
+examples = ["{hot} {word}=x"]
+negative_examples = ["{word}"]
+"#
+            )
+        };
+        let a = detector(&rule("alpha", "[0-9]+", "notes"));
+        let b = detector(&rule("beta", "[a-z]+", "remarks"));
+        let mut scratch = Scratch::new();
+        for (d, text, header) in [
+            (&a, "alpha=12 beta=xy", "notes"),
+            (&b, "alpha=12 beta=xy", "notes"),
+            (&b, "remarks: beta=xy alpha=12", "remarks"),
+            (&a, "remarks: beta=xy alpha=12", "remarks"),
+            (&a, "alpha=12 beta=xy", "notes"),
+        ] {
+            let mut reused = Vec::new();
+            d.scan(text, Some(header), &mut scratch, &mut reused);
+            assert_eq!(reused, scan(d, text, Some(header)), "{text} under {header}");
+        }
     }
 }
