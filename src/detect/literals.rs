@@ -691,12 +691,7 @@ impl Literals {
                 let e = base + end as usize;
                 self.word(lower, s, e, out, sorted);
                 if humps_before {
-                    // Rare: find the earlier humps again.
-                    for earlier in (s & !63..base).step_by(64) {
-                        let mut humps = block(lower, text, n, earlier).hump;
-                        humps &= !low_bits((s + 1).saturating_sub(earlier).min(64) as u32);
-                        self.humps(lower, earlier, humps, e, out, sorted);
-                    }
+                    self.humps_since(lower, text, s, base, e, out, sorted);
                 }
                 self.humps(lower, base, b.hump & low_bits(end), e, out, sorted);
                 open = None;
@@ -721,12 +716,35 @@ impl Literals {
         if let Some((s, humps_before)) = open {
             self.word(lower, s, n, out, sorted);
             if humps_before {
-                for earlier in (s & !63..n).step_by(64) {
-                    let mut humps = block(lower, text, n, earlier).hump;
-                    humps &= !low_bits((s + 1).saturating_sub(earlier).min(64) as u32);
-                    self.humps(lower, earlier, humps, n, out, sorted);
-                }
+                self.humps_since(lower, text, s, n, n, out, sorted);
             }
+        }
+    }
+
+    /// The humps of a word that started at `s`, in its blocks before
+    /// `upto`, as words ending at `e`. Rare: only for a word that ran over
+    /// blocks with humps, whose humps are found again.
+    #[cold]
+    #[inline(never)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the word walk's state, on its cold path"
+    )]
+    fn humps_since(
+        &self,
+        lower: &[u8],
+        text: &[u8],
+        s: usize,
+        upto: usize,
+        e: usize,
+        out: &mut Vec<Hit>,
+        sorted: &mut bool,
+    ) {
+        let n = lower.len().min(text.len());
+        for earlier in (s & !63..upto).step_by(64) {
+            let mut humps = block(lower, text, n, earlier).hump;
+            humps &= !low_bits((s + 1).saturating_sub(earlier).min(64) as u32);
+            self.humps(lower, earlier, humps, e, out, sorted);
         }
     }
 

@@ -22,7 +22,7 @@ use super::dispatch::{
 };
 use super::sheet::{self, Book};
 use super::worker::guard;
-use super::{office, ExtractError, Outcome, Visitor};
+use super::{office, ExtractError, Outcome, Visitor, NO_TEXT};
 use std::cell::Cell;
 use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::Path;
@@ -76,7 +76,7 @@ pub(crate) fn zip_family(ctx: &Ctx, _name: &str, bytes: &[u8], v: &mut dyn Visit
             .and_then(|()| sheet::extract(ctx, book, bytes, v))
             .and_then(|mut notes| {
                 if office::xlsx_comments(ctx, &mut zip, v)? {
-                    notes.retain(|n| n != "no-text");
+                    notes.retain(|n| n != NO_TEXT);
                 }
                 Ok(notes)
             });
@@ -187,7 +187,7 @@ fn with_embeddings<R: Read + Seek>(
     }
     match folded.finish() {
         Ok(more) => {
-            notes.retain(|n| n != "no-text");
+            notes.retain(|n| n != NO_TEXT);
             notes.extend(more);
             Outcome::Ok { notes }
         }

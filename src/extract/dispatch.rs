@@ -9,7 +9,7 @@
 use super::sniff::{self, Kind};
 use super::worker::guard;
 use super::{archive, email, html, ole, pdf, rtf, text};
-use super::{Budgets, ExtractConfig, ExtractError, Outcome, Visitor};
+use super::{text_notes, Budgets, ExtractConfig, ExtractError, Outcome, Visitor};
 use std::cell::Cell;
 use std::io::{self, Cursor, Read};
 use std::rc::Rc;
@@ -290,7 +290,7 @@ fn extract_kind(ctx: &Ctx, name: &str, kind: Kind, bytes: &[u8], v: &mut dyn Vis
     }
     let result = guard(|| match kind {
         Kind::Empty => Outcome::Ok {
-            notes: vec!["no-text".into()],
+            notes: text_notes(false),
         },
         Kind::Binary => Outcome::Skipped("binary".into()),
         Kind::Pdf => outcome(pdf::extract(ctx, bytes, v)),

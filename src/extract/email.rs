@@ -18,7 +18,7 @@
 
 use super::dispatch::{contained, extract_slice, io_error, outcome, Ctx, Members, Res};
 use super::text::{decode_all, detect, Chunker, Enc};
-use super::{ExtractError, Location, Outcome, TextPart, Visitor};
+use super::{text_notes, ExtractError, Location, Outcome, TextPart, Visitor, NO_TEXT};
 use mail_parser::{Address, Message, MessageParser, MimeHeaders, PartType};
 use std::io::{BufRead, BufReader, Read};
 
@@ -132,7 +132,7 @@ fn read_message(ctx: &Ctx, msg: &Message<'_>, v: &mut dyn Visitor) -> Res<Vec<St
                 PartType::Text(t) => extract_slice(ctx, name, t.as_bytes(), v),
                 PartType::Html(h) => extract_slice(ctx, name, h.as_bytes(), v),
                 PartType::Multipart(_) => Outcome::Ok {
-                    notes: vec!["no-text".into()],
+                    notes: text_notes(false),
                 },
             }
         });
@@ -154,7 +154,7 @@ fn read_message(ctx: &Ctx, msg: &Message<'_>, v: &mut dyn Visitor) -> Res<Vec<St
     }
     let mut notes = folded.finish()?;
     if !saw && !body_text && msg.attachments().next().is_none() {
-        notes.push("no-text".into());
+        notes.push(NO_TEXT.into());
     }
     Ok(notes)
 }
@@ -216,7 +216,7 @@ pub(crate) fn mbox(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> Res<Vec<
         message.extend_from_slice(if unquoted { &line[1..] } else { &line });
     }
     if count == 0 {
-        return Ok(vec!["no-text".into()]);
+        return Ok(text_notes(false));
     }
     folded.finish()
 }

@@ -13,7 +13,7 @@
 
 use super::dispatch::{io_error, Ctx, Res};
 use super::text::{decode_all, stream_text, Chunker};
-use super::{Outcome, Visitor};
+use super::{text_notes, Outcome, Visitor};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use std::io::{Cursor, Read};
@@ -30,12 +30,9 @@ pub(crate) fn extract_html(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Outc
 fn chunked(ctx: &Ctx, text: &str, v: &mut dyn Visitor) -> Outcome {
     let mut chunker = Chunker::new(&ctx.cfg, v);
     chunker.push(text);
-    let notes = if chunker.finish() {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    };
-    Outcome::Ok { notes }
+    Outcome::Ok {
+        notes: text_notes(chunker.finish()),
+    }
 }
 
 /// Streams an XML document; see the module docs for the size rule.

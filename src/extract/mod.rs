@@ -268,6 +268,20 @@ impl RowBuffer {
     }
 }
 
+/// The note of a document that was read but held no text (an image-only
+/// PDF, an empty sheet): counted in the summary, so a data owner sees what
+/// the scan could not look into.
+pub(crate) const NO_TEXT: &str = "no-text";
+
+/// A readable document's notes: [`NO_TEXT`] unless it `saw_text`.
+pub(crate) fn text_notes(saw_text: bool) -> Vec<String> {
+    if saw_text {
+        vec![]
+    } else {
+        vec![NO_TEXT.into()]
+    }
+}
+
 /// Why a document could not be (fully) read. Becomes the document's status
 /// and reason in the catalog; the gate denies every one of them.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -22,7 +22,7 @@
 use super::dispatch::{io_error, Ctx, Res};
 use super::html::{push_entity, separate};
 use super::text::decode_all;
-use super::{ExtractError, Location, TextPart, Visitor};
+use super::{text_notes, ExtractError, Location, TextPart, Visitor};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::collections::HashMap;
@@ -433,14 +433,6 @@ fn aside(v: &mut dyn Visitor, block: Block, saw: &mut bool) -> Option<Block> {
     None
 }
 
-fn finish(saw_text: bool) -> Vec<String> {
-    if saw_text {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    }
-}
-
 pub(crate) fn docx<R: Read + Seek>(
     ctx: &Ctx,
     zip: &mut ZipArchive<R>,
@@ -496,7 +488,7 @@ pub(crate) fn docx<R: Read + Seek>(
             },
         );
     }
-    Ok(finish(saw))
+    Ok(text_notes(saw))
 }
 
 /// Relationship targets of a part, by relationship type suffix.
@@ -653,7 +645,7 @@ pub(crate) fn pptx<R: Read + Seek>(
             }
         }
     }
-    Ok(finish(saw))
+    Ok(text_notes(saw))
 }
 
 /// Cell comments of an xlsx (calamine does not read them) as
@@ -760,7 +752,7 @@ pub(crate) fn odf<R: Read + Seek>(
             },
         );
     }
-    Ok(finish(saw))
+    Ok(text_notes(saw))
 }
 
 /// The inner XML of every `<tag ...>...</tag>` in `xml` (not nested).

@@ -24,7 +24,7 @@ use super::rtf;
 use super::sheet::{self, Book};
 use super::text::Chunker;
 use super::worker::guard;
-use super::{ExtractError, Location, Outcome, TextPart, Visitor};
+use super::{text_notes, ExtractError, Location, Outcome, TextPart, Visitor, NO_TEXT};
 use cfb::CompoundFile;
 use encoding_rs::{UTF_16LE, WINDOWS_1252};
 use std::collections::BTreeMap;
@@ -70,7 +70,7 @@ pub(crate) fn extract(ctx: &Ctx, name: &str, bytes: &[u8], v: &mut dyn Visitor) 
         return match stream(ctx, &mut cf, "/Package") {
             Ok(Some(bytes)) => extract_slice(ctx, name, &bytes, v),
             Ok(None) => Outcome::Ok {
-                notes: vec!["no-text".into()],
+                notes: text_notes(false),
             },
             Err(e) => Outcome::Error(e),
         };
@@ -272,7 +272,7 @@ fn msg(ctx: &Ctx, cf: &mut Cf<'_>, base: &str, v: &mut dyn Visitor) -> Res<Vec<S
             contained(ctx, &name, v, |ctx, name, v| match data {
                 Ok(Some(bytes)) => extract_slice(ctx, name, &bytes, v),
                 Ok(None) => Outcome::Ok {
-                    notes: vec!["no-text".into()],
+                    notes: text_notes(false),
                 },
                 Err(e) => Outcome::Error(e),
             })
@@ -281,7 +281,7 @@ fn msg(ctx: &Ctx, cf: &mut Cf<'_>, base: &str, v: &mut dyn Visitor) -> Res<Vec<S
     }
     let mut notes = folded.finish()?;
     if !saw {
-        notes.push("no-text".into());
+        notes.push(NO_TEXT.into());
     }
     Ok(notes)
 }
@@ -371,7 +371,7 @@ fn doc(ctx: &Ctx, cf: &mut Cf<'_>, v: &mut dyn Visitor) -> Res<Vec<String>> {
             ));
         }
     }
-    Ok(if saw { vec![] } else { vec!["no-text".into()] })
+    Ok(text_notes(saw))
 }
 
 /// Concatenates the pieces of the piece table in `clx`.
@@ -509,7 +509,7 @@ fn ppt(ctx: &Ctx, cf: &mut Cf<'_>, v: &mut dyn Visitor) -> Res<Vec<String>> {
         let part = notes.then(|| "notes".to_owned());
         v.text(TextPart::new(&text, Location::Slide { n, part }));
     }
-    Ok(if saw { vec![] } else { vec!["no-text".into()] })
+    Ok(text_notes(saw))
 }
 
 /// Walks the records in `data`; `place` is where text goes (None: skip).

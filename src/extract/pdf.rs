@@ -22,7 +22,7 @@
 //! to the file's expanded-bytes budget.
 
 use super::dispatch::{Ctx, Res};
-use super::{ExtractError, Location, TextPart, Visitor};
+use super::{ExtractError, Location, TextPart, Visitor, NO_TEXT};
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Encoding, LoadOptions, Object, ObjectId};
 use std::collections::{BTreeMap, HashSet};
@@ -105,7 +105,7 @@ pub(crate) fn extract(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<S
         ));
     }
     if !saw_text {
-        notes.push("no-text".into());
+        notes.push(NO_TEXT.into());
     }
     Ok(notes)
 }

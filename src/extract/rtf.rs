@@ -8,6 +8,7 @@
 
 use super::dispatch::{Ctx, Res};
 use super::text::Chunker;
+use super::text_notes;
 use super::Visitor;
 use encoding_rs::{Encoding, WINDOWS_1252};
 
@@ -62,11 +63,7 @@ pub(crate) fn extract(ctx: &Ctx, bytes: &[u8], v: &mut dyn Visitor) -> Res<Vec<S
     let text = to_text(ctx, bytes)?;
     let mut chunker = Chunker::new(&ctx.cfg, v);
     chunker.push(&text);
-    Ok(if chunker.finish() {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    })
+    Ok(text_notes(chunker.finish()))
 }
 
 #[derive(Clone, Copy)]

@@ -18,7 +18,7 @@
 //! (`archive::zip_family`).
 
 use super::dispatch::{Ctx, Res};
-use super::{ExtractError, Headers, Location, RowBuffer, Visitor};
+use super::{text_notes, ExtractError, Headers, Location, RowBuffer, Visitor};
 use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, Xls, Xlsb, Xlsx};
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -76,11 +76,7 @@ pub(crate) fn extract(
     // Cells read before a failure are handed on too.
     out.flush();
     read?;
-    Ok(if out.saw_text {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    })
+    Ok(text_notes(out.saw_text))
 }
 
 fn read_book(ctx: &Ctx, book: Book, bytes: &[u8], out: &mut Emitter<'_>) -> Res<()> {

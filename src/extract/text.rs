@@ -20,7 +20,7 @@
 //! lends its name to every value below.
 
 use super::dispatch::{io_error, outcome, Ctx, Res, HEAD};
-use super::{ExtractConfig, Headers, Location, Outcome, RowBuffer, TextPart, Visitor};
+use super::{text_notes, ExtractConfig, Headers, Location, Outcome, RowBuffer, TextPart, Visitor};
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -409,11 +409,7 @@ pub(crate) fn stream_text(ctx: &Ctx, r: &mut dyn Read, v: &mut dyn Visitor) -> O
             Err(e) => return Outcome::Error(e),
         }
     }
-    let notes = if chunker.finish() {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    };
+    let notes = text_notes(chunker.finish());
     Outcome::Ok { notes }
 }
 
@@ -526,11 +522,7 @@ fn csv_fields(
     // Cells read before a failure are handed on too.
     rows.flush();
     read?;
-    Ok(if rows.saw_text {
-        vec![]
-    } else {
-        vec!["no-text".into()]
-    })
+    Ok(text_notes(rows.saw_text))
 }
 
 /// The record being read. csv-core writes its fields' bytes to `out` and
